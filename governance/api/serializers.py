@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from governance.models import Agency, Membership, Notification, Region
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+
+    class Meta:
+        model = Region
+        fields = [
+            "code",
+            "name",
+            "level",
+            "level_label",
+            "parent_code",
+            "urban_rural",
+            "population",
+            "households",
+        ]
+
+
+class RegionDetailSerializer(RegionSerializer):
+    class Meta(RegionSerializer.Meta):
+        fields = [*RegionSerializer.Meta.fields, "boundary"]
+
+
+class RegionCreateSerializer(serializers.Serializer):
+    code = serializers.RegexField(
+        r"^\d{6}(\d{6})?$", error_messages={"invalid": _("Use a 6- or 12-digit code.")}
+    )
+    name = serializers.CharField(max_length=100)
+    level = serializers.ChoiceField(choices=Region.Level.choices)
+    parent_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    urban_rural = serializers.ChoiceField(choices=Region.UrbanRural.choices, required=False, allow_blank=True)
+    population = serializers.IntegerField(min_value=0, max_value=50_000_000, required=False, default=0)
+    households = serializers.IntegerField(min_value=0, max_value=20_000_000, required=False, default=0)
+    boundary = serializers.JSONField(required=False, allow_null=True, default=None)
+
+    def validate_parent_code(self, value: str) -> Region | None:
+        if not value:
+            return None
+        region = Region.objects.filter(code=value).first()
+        if region is None:
+            raise serializers.ValidationError(_("No region has this code."))
+        return region
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    served_region_codes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "kind", "kind_label", "region_code", "served_region_codes", "phone", "active"]
+
+    def get_served_region_codes(self, agency: Agency) -> list[str]:
+        return [r.code for r in agency.served_regions.all()]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    agency = AgencySerializer(read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    scope_code = serializers.CharField(source="scope.code", read_only=True, default=None)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "role", "role_label", "agency", "scope_code", "active"]
+
+
+class MembershipCreateSerializer(serializers.Serializer):
+    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    scope_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+
+    def validate_scope_code(self, value: str) -> Region | None:
+        if not value:
+            return None
+        region = Region.objects.filter(code=value).first()
+        if region is None:
+            raise serializers.ValidationError(_("No region has this code."))
+        return region
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    memberships = MembershipSerializer(many=True)
+    jurisdiction = RegionSerializer(many=True, help_text="The top regions of the user's jurisdiction.")
+    unread_notifications = serializers.IntegerField()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at"]
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=500, allow_empty=False
+    )

@@ -1,0 +1,19 @@
+from governance.models.audit import AuditEvent
+from governance.models.notifications import DeliveryAttempt, Notification, OutboundChannel, OutboundMessage
+from governance.models.people import Agency, Membership, Profile
+from governance.models.regions import Grid, Region
+from governance.models.system import Heartbeat
+
+__all__ = [
+    "Agency",
+    "AuditEvent",
+    "DeliveryAttempt",
+    "Grid",
+    "Heartbeat",
+    "Membership",
+    "Notification",
+    "OutboundChannel",
+    "OutboundMessage",
+    "Profile",
+    "Region",
+]

@@ -1,0 +1,177 @@
+"""Writes for agencies, people and memberships, and the logged unmasking of personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from governance.actors import Actor
+from governance.errors import Conflict, PermissionDenied, ValidationFailed
+from governance.models import Agency, Membership, Profile, Region
+from governance.pii import mask_id_number, pii_decrypt, protect_resident_id, validate_mobile
+from governance.selectors import user_may
+from governance.services.audit import audit_record, diff, snapshot
+
+
+def _field_error(field: str, exc: ValidationError) -> ValidationFailed:
+    return ValidationFailed(exc.messages[0], fields={field: list(exc.messages)})
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    region: Region,
+    served_regions: Iterable[Region] = (),
+    phone: str = "",
+) -> Agency:
+    if kind not in Agency.Kind.values:
+        raise ValidationFailed(_("The agency is not valid."), fields={"kind": [_("Unknown agency kind.")]})
+    if Agency.objects.filter(region=region, name=name).exists():
+        raise Conflict(
+            _("The agency is not valid."), fields={"name": [_("An agency with this name already sits here.")]}
+        )
+    agency = Agency.objects.create(name=name, kind=kind, region=region, phone=phone)
+    served = list(served_regions) or [region]
+    agency.served_regions.set(served)
+    audit_record(
+        actor=actor,
+        verb="agency.create",
+        target=agency,
+        changes={
+            "kind": [None, kind],
+            "region": [None, region.pk],
+            "served_regions": [None, [r.pk for r in served]],
+        },
+    )
+    return agency
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Actor,
+    username: str,
+    real_name: str,
+    password: str | None = None,
+    phone: str = "",
+    id_number: str = "",
+    email: str = "",
+) -> User:
+    """Create a login with its profile. The phone and ID number are validated; the ID number is
+    stored encrypted with a keyed hash for exact lookup."""
+    fields: dict[str, list[str]] = {}
+    if not username.strip():
+        fields["username"] = [_("This field is required.")]
+    elif User.objects.filter(username=username).exists():
+        fields["username"] = [_("This username is taken.")]
+    if not real_name.strip():
+        fields["real_name"] = [_("This field is required.")]
+    if phone:
+        try:
+            phone = validate_mobile(phone)
+        except ValidationError as exc:
+            fields["phone"] = list(exc.messages)
+    encrypted = lookup = ""
+    if id_number:
+        try:
+            encrypted, lookup = protect_resident_id(id_number)
+        except ValidationError as exc:
+            fields["id_number"] = list(exc.messages)
+    if fields:
+        raise ValidationFailed(_("The person is not valid."), fields=fields)
+    user = User.objects.create_user(username=username, email=email, password=password)
+    profile = Profile.objects.create(
+        user=user,
+        real_name=real_name.strip(),
+        phone=phone,
+        id_number_encrypted=encrypted,
+        id_number_hash=lookup,
+    )
+    audit_record(
+        actor=actor,
+        verb="person.create",
+        target=profile,
+        changes={"username": [None, username], "id_number": [None, "***" if encrypted else ""]},
+    )
+    return user
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    actor: Actor,
+    user: User,
+    agency: Agency,
+    role: str,
+    scope: Region | None = None,
+) -> Membership:
+    if role not in Membership.Role.values:
+        raise ValidationFailed(_("The membership is not valid."), fields={"role": [_("Unknown role.")]})
+    if scope is not None:
+        served_paths = [r.path for r in agency.served_regions.all()] or [agency.region.path]
+        if not any(scope.path.startswith(p) for p in served_paths):
+            raise ValidationFailed(
+                _("The membership is not valid."),
+                fields={"scope": [_("The scope must lie inside the regions the agency serves.")]},
+            )
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(user=user, agency=agency, role=role, scope=scope)
+    except IntegrityError as exc:
+        raise Conflict(
+            _("This person already holds this role in this agency."),
+            fields={"role": [_("This person already holds this role in this agency.")]},
+        ) from exc
+    audit_record(
+        actor=actor,
+        verb="membership.create",
+        target=membership,
+        changes=diff({}, snapshot(membership, ["user", "agency", "role", "scope"])),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor: Actor, membership: Membership) -> Membership:
+    """End a membership; its jurisdiction goes with it. Ending twice is a no-op."""
+    updated = Membership.objects.filter(pk=membership.pk, active=True).update(active=False)
+    membership.refresh_from_db()
+    if updated:
+        audit_record(actor=actor, verb="membership.end", target=membership, changes={"active": [True, False]})
+    return membership
+
+
+UNMASKABLE_FIELDS = ("phone", "id_number")
+
+
+@transaction.atomic
+def personal_data_unmask(*, actor: Actor, profile: Profile, field: str, reason: str) -> str:
+    """Return one personal-data field in clear, for a stated reason, and log who, what, why, when
+    and from where (PIPL art. 51: access to personal information is controlled and recorded)."""
+    if field not in UNMASKABLE_FIELDS:
+        raise ValidationFailed(_("This field cannot be unmasked."), fields={"field": [_("Unknown field.")]})
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise ValidationFailed(
+            _("Give the reason for seeing this data."),
+            fields={"reason": [_("Give the reason for seeing this data (at least 4 characters).")]},
+        )
+    if not user_may(actor, "personal_data.unmask", profile.user):
+        raise PermissionDenied(_("You may not see this person's data unmasked."))
+    value = profile.phone if field == "phone" else pii_decrypt(profile.id_number_encrypted)
+    shown = mask_id_number(value) if field == "id_number" else value[:3] + "****" + value[-4:]
+    audit_record(
+        actor=actor,
+        verb="personal_data.unmask",
+        target=profile,
+        changes={field: [shown, None]},
+        reason=reason,
+    )
+    return value

@@ -1,0 +1,3 @@
+"""The embedded default and development settings (``make run``, tests)."""
+
+from governance.settings.base import *  # noqa: F403

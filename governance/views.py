@@ -1,0 +1,81 @@
+"""HTML pages of the core: the home page of each persona, the inbox, health."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from governance.models import Grid, Heartbeat, Membership, Region
+from governance.selectors import area_summaries, inbox_for, jurisdiction_for, regions_under
+from governance.services.notifications import notification_mark_read
+
+R = Membership.Role
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)  # login_required
+    j = jurisdiction_for(user)
+    roles = j.roles
+    context = {
+        "roles": [(r, R(r).label) for r in roles],
+        "memberships": j.memberships,
+        "areas": area_summaries(user),
+        "inbox": inbox_for(user, unread_only=True)[:5],
+        "is_admin": user.is_staff or R.COUNTY_ADMIN in roles,
+    }
+    if R.TOWNSHIP_OFFICIAL in roles or R.VILLAGE_CADRE in roles:
+        townships = [m.scope or m.agency.region for m in j.memberships if m.role == R.TOWNSHIP_OFFICIAL]
+        context["township_villages"] = [
+            (t, regions_under(t, level=Region.Level.VILLAGE).order_by("code")) for t in townships
+        ]
+    if R.GRID_WORKER in roles:
+        context["grids"] = Grid.objects.filter(workers=user).select_related("village__parent")
+    return render(request, "governance/home.html", context)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(inbox_for(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "governance/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    marked = notification_mark_read(user=request.user, notification_ids=ids or None)
+    messages.success(request, _("%(n)d notifications marked as read.") % {"n": marked})
+    return redirect("inbox")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers and administrators: the database, and how long since the
+    background worker and beat last proved they run."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        beat = Heartbeat.objects.filter(name="celery").first()
+    except Exception:
+        return JsonResponse({"database": "down"}, status=503)
+    age = (timezone.now() - beat.beat_at).total_seconds() if beat else None
+    stale_after = 3 * settings.CELERY_HEARTBEAT_SECONDS + 30
+    return JsonResponse(
+        {
+            "database": "ok",
+            "worker": "ok" if age is not None and age <= stale_after else "stale",
+            "worker_heartbeat_age_seconds": round(age, 1) if age is not None else None,
+        }
+    )

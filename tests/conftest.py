@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from governance.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_process() -> Iterator[None]:
+    """Unit tests run enqueued tasks in-process (after commit, via django_capture_on_commit_callbacks).
+    Integration tests switch this off and use real worker processes."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _short_http_timeouts(settings: Any) -> None:
+    settings.NOTIFY_HTTP_TIMEOUT_SECONDS = 2.0
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL); the embedded default is SQLite")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class LocalHTTPServer:
+    """A local stand-in for an SMS gateway or a robot webhook. ``responses`` is consumed in order;
+    when empty, ``default`` answers. Each response is (status, json body) or a callable."""
+
+    url: str
+    requests: list[RecordedRequest] = field(default_factory=list)
+    responses: list[tuple[int, Any]] = field(default_factory=list)
+    default: tuple[int, Any] = (200, {"errcode": 0, "errmsg": "ok"})
+    # Seconds to wait before answering, to make a client time out.
+    hang_seconds: float = 0.0
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalHTTPServer]:
+    state: LocalHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            raw = self.rfile.read(length)
+            try:
+                body = json.loads(raw or b"null")
+            except ValueError:
+                body = raw.decode(errors="replace")
+            state.requests.append(RecordedRequest(self.path, dict(self.headers), body))
+            if state.hang_seconds:
+                threading.Event().wait(state.hang_seconds)
+            code, payload = state.responses.pop(0) if state.responses else state.default
+            data = json.dumps(payload).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state = LocalHTTPServer(url=f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable[..., Any]:
+    """``with run_on_commit(): ...`` runs the on-commit callbacks (enqueued tasks) of the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
