@@ -9,11 +9,11 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 status=0
 
-if ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk"; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing Debian's chromium for the browser tests"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/tmp/rongzhi-apt.log 2>&1 \
-      || { apt-get update -q >>/tmp/rongzhi-apt.log 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >>/tmp/rongzhi-apt.log 2>&1; } \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei >/tmp/rongzhi-apt.log 2>&1 \
+      || { apt-get update -q >>/tmp/rongzhi-apt.log 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei >>/tmp/rongzhi-apt.log 2>&1; } \
       || echo "!! could not install chromium (see /tmp/rongzhi-apt.log): browser tests will be SKIPPED"
   else
     echo "!! chromium is not installed and cannot be installed here: browser tests will be SKIPPED"
@@ -36,7 +36,7 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy . || status=1
 echo "== migrations are committed"
-$PY manage.py makemigrations --check --dry-run || status=1
+env -u DATABASE_URL -u REDIS_URL $PY manage.py makemigrations --check --dry-run || status=1
 echo "== translations compile"
 $PY manage.py compilemessages -l zh_Hans --ignore '.venv/*' >/dev/null || status=1
 git diff --quiet -- locale || { echo "!! locale/*.mo is stale: run 'make messages' and commit"; status=1; }

@@ -23,8 +23,13 @@ def _celery_runs_tasks_in_process() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _short_http_timeouts(settings: Any) -> None:
+def _fast_test_settings(settings: Any) -> None:
     settings.NOTIFY_HTTP_TIMEOUT_SECONDS = 2.0
+    # PBKDF2 costs a third of a second per password on purpose; tests create many logins.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 
 
 def is_postgres() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -175,3 +176,34 @@ def personal_data_unmask(*, actor: Actor, profile: Profile, field: str, reason: 
         reason=reason,
     )
     return value
+
+
+@transaction.atomic
+def person_set_password(*, actor: Actor, users: Iterable[User], password: str, reason: str = "") -> int:
+    """Give several logins one password (demo logins, bulk onboarding with forced change).
+
+    Hashing is deliberately slow (PBKDF2), so the hash is computed once for all of them.
+    """
+    users = list(users)
+    encoded = make_password(password)
+    changed = User.objects.filter(pk__in=[u.pk for u in users]).update(password=encoded)
+    for profile in Profile.objects.filter(user__in=users):
+        audit_record(actor=actor, verb="person.set_password", target=profile, reason=reason)
+    return changed
+
+
+@transaction.atomic
+def person_set_admin_flags(*, actor: Actor, user: User, staff: bool, superuser: bool = False) -> User:
+    """Let a person into the Django admin (staff) or make them a platform superuser."""
+    before = {"is_staff": user.is_staff, "is_superuser": user.is_superuser}
+    after = {"is_staff": staff or superuser, "is_superuser": superuser}
+    if before != after:
+        User.objects.filter(pk=user.pk).update(**after)
+        user.is_staff, user.is_superuser = after["is_staff"], after["is_superuser"]
+        audit_record(
+            actor=actor,
+            verb="person.set_admin_flags",
+            target=Profile.objects.get(user=user),
+            changes=diff(before, after),
+        )
+    return user

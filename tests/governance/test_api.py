@@ -55,7 +55,9 @@ def test_unknown_parent_code_is_a_field_error_and_creates_nothing(api):
     api.force_authenticate(c.person(R.COUNTY_ADMIN, c.plc))
     before = Region.objects.count()
     response = api.post(
-        "/api/v1/regions/", {"code": "330802009000", "name": "新镇", "level": 4, "parent_code": "330899"}, format="json"
+        "/api/v1/regions/",
+        {"code": "330802009000", "name": "新镇", "level": 4, "parent_code": "330899"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json() == {
@@ -72,7 +74,9 @@ def test_region_code_rule_errors_come_back_per_field(api):
     c = county()
     api.force_authenticate(c.person(R.COUNTY_ADMIN, c.plc))
     response = api.post(
-        "/api/v1/regions/", {"code": "330803009000", "name": "新镇", "level": 4, "parent_code": "330802"}, format="json"
+        "/api/v1/regions/",
+        {"code": "330803009000", "name": "新镇", "level": 4, "parent_code": "330802"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
@@ -102,7 +106,9 @@ def test_duplicate_membership_via_api_is_409_with_the_field(api):
     payload = {"user": officer.username, "agency": c.station_a.pk, "role": "officer"}
     response = api.post("/api/v1/memberships/", payload, format="json")
     assert response.status_code == 409
-    assert response.json()["error"]["fields"] == {"role": ["This person already holds this role in this agency."]}
+    assert response.json()["error"]["fields"] == {
+        "role": ["This person already holds this role in this agency."]
+    }
     assert Membership.objects.filter(user=officer).count() == 1
 
 
@@ -112,7 +118,12 @@ def test_membership_created_by_county_admin(api):
     newcomer = UserFactory()
     response = api.post(
         "/api/v1/memberships/",
-        {"user": newcomer.username, "agency": c.township_gov_b.pk, "role": "grid_worker", "scope_code": "330802002001"},
+        {
+            "user": newcomer.username,
+            "agency": c.township_gov_b.pk,
+            "role": "grid_worker",
+            "scope_code": "330802002001",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -134,7 +145,9 @@ def test_me_describes_roles_agencies_and_jurisdiction(api):
 def test_token_auth_works_for_integrators(api):
     c = county()
     user = c.person(R.COMMANDER, c.psb)
-    response = api.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
+    response = api.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    )
     token = response.json()["token"]
     assert token == Token.objects.get(user=user).key
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -157,8 +170,8 @@ def test_inbox_api_lists_only_own_notifications_and_marks_read(api):
 
 
 def test_openapi_schema_is_served_and_valid(api):
-    from drf_spectacular.validation import validate_schema
     from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
 
     response = api.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200

@@ -15,7 +15,12 @@ def test_audit_event_records_actor_target_and_after_values():
     c = county()
     admin = c.person(Membership.Role.COUNTY_ADMIN, c.plc)
     region = region_create(
-        actor=admin, code="330802001009", name="新村", level=Region.Level.VILLAGE, parent=c.township_a, population=800
+        actor=admin,
+        code="330802001009",
+        name="新村",
+        level=Region.Level.VILLAGE,
+        parent=c.township_a,
+        population=800,
     )
     event = AuditEvent.objects.get(verb="region.create", target_id=str(region.pk))
     assert event.actor_id == admin.pk
@@ -29,7 +34,9 @@ def test_a_rolled_back_change_leaves_no_audit_event():
     c = county()
     before = AuditEvent.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        region_create(actor=None, code="330802001009", name="新村", level=Region.Level.VILLAGE, parent=c.township_a)
+        region_create(
+            actor=None, code="330802001009", name="新村", level=Region.Level.VILLAGE, parent=c.township_a
+        )
         raise RuntimeError("the caller fails after the service")
     assert AuditEvent.objects.count() == before
     assert not Region.objects.filter(code="330802001009").exists()

@@ -27,7 +27,9 @@ S = OutboundMessage.Status
 
 
 def channel(server, kind=OutboundChannel.Kind.SMS, **kwargs):
-    return OutboundChannel.objects.create(name=f"{kind}-{server.url}", kind=kind, endpoint=server.url + "/send", **kwargs)
+    return OutboundChannel.objects.create(
+        name=f"{kind}-{server.url}", kind=kind, endpoint=server.url + "/send", **kwargs
+    )
 
 
 def test_notification_lands_in_the_inbox_and_goes_out_on_sms_once(http_server, run_on_commit):
@@ -51,8 +53,12 @@ def test_same_idempotency_key_sends_nothing_twice(http_server, run_on_commit):
     recipient = person()
     sms = channel(http_server)
     with run_on_commit():
-        first = notification_send(recipient=recipient, title="A", idempotency_key="order:7:breach", channels=[sms])
-        second = notification_send(recipient=recipient, title="A", idempotency_key="order:7:breach", channels=[sms])
+        first = notification_send(
+            recipient=recipient, title="A", idempotency_key="order:7:breach", channels=[sms]
+        )
+        second = notification_send(
+            recipient=recipient, title="A", idempotency_key="order:7:breach", channels=[sms]
+        )
     assert first.pk == second.pk
     assert Notification.objects.count() == 1
     assert OutboundMessage.objects.count() == 1
@@ -103,7 +109,9 @@ def test_retries_stop_after_the_budget_and_the_message_is_failed(http_server, se
     outcomes = []
     now = timezone.now()
     for i in range(4):
-        outcomes.append(outbound_message_deliver(message_id=message.pk, now=now + dt.timedelta(hours=i)).outcome)
+        outcomes.append(
+            outbound_message_deliver(message_id=message.pk, now=now + dt.timedelta(hours=i)).outcome
+        )
     assert outcomes == ["retry", "retry", "failed", "skipped"]
     message.refresh_from_db()
     assert (message.status, message.attempts) == (S.FAILED, 3)
@@ -174,7 +182,9 @@ def test_sweep_offers_lost_messages_again_and_frees_dead_claims(http_server, set
     fresh = broadcast_send(channel=robot, subject="fresh", body="", idempotency_key="fresh-1")
     later = timezone.now() + dt.timedelta(minutes=10)
     OutboundMessage.objects.filter(pk=fresh.pk).update(created_at=later)
-    OutboundMessage.objects.filter(pk=stuck.pk).update(status=S.SENDING, claimed_at=timezone.now(), attempts=1)
+    OutboundMessage.objects.filter(pk=stuck.pk).update(
+        status=S.SENDING, claimed_at=timezone.now(), attempts=1
+    )
     with time_machine.travel(later, tick=False), run_on_commit():
         assert outbound_sweep() == 1  # `lost`; `stuck` is released now and offered on the next sweep
     assert OutboundMessage.objects.get(pk=lost.pk).status == S.SENT

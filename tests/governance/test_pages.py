@@ -53,7 +53,9 @@ def test_wrong_password_is_refused_with_a_message(client):
         (R.VOLUNTEER, "station_a", "agencies", "荷花派出所"),
     ],
 )
-def test_each_persona_lands_on_a_home_page_made_for_them(client, role, agency, expected_section, expected_text):
+def test_each_persona_lands_on_a_home_page_made_for_them(
+    client, role, agency, expected_section, expected_text
+):
     c = county()
     scope = c.village_a1 if role == R.GRID_WORKER else None
     user = c.person(role, getattr(c, agency), scope=scope)
@@ -100,7 +102,10 @@ def test_healthz_reports_database_and_worker():
 
 def test_every_static_asset_referenced_by_templates_exists_and_none_is_remote():
     pattern = re.compile(r"{% static '([^']+)' %}")
-    templates = [*Path(settings.BASE_DIR).glob("templates/**/*.html"), *Path(settings.BASE_DIR).glob("*/templates/**/*.html")]
+    templates = [
+        *Path(settings.BASE_DIR).glob("templates/**/*.html"),
+        *Path(settings.BASE_DIR).glob("*/templates/**/*.html"),
+    ]
     assert templates
     for template in templates:
         text = template.read_text()

@@ -15,7 +15,9 @@ VALID_ID = "11010519491231002X"  # the worked example of GB 11643-1999
 
 
 def test_person_keeps_the_id_number_encrypted_and_findable_by_hash():
-    user = person_create(actor=None, username="li", real_name="李四", phone="139 1234 5678", id_number=VALID_ID.lower())
+    user = person_create(
+        actor=None, username="li", real_name="李四", phone="139 1234 5678", id_number=VALID_ID.lower()
+    )
     profile = Profile.objects.get(user=user)
     assert VALID_ID not in profile.id_number_encrypted
     assert profile.phone == "13912345678"
@@ -27,7 +29,9 @@ def test_person_keeps_the_id_number_encrypted_and_findable_by_hash():
 
 def test_malformed_id_and_phone_are_refused_field_by_field_and_nothing_is_created():
     with pytest.raises(ValidationFailed) as info:
-        person_create(actor=None, username="wang", real_name="王五", phone="12345", id_number="110105194912310021")
+        person_create(
+            actor=None, username="wang", real_name="王五", phone="12345", id_number="110105194912310021"
+        )
     assert set(info.value.fields) == {"phone", "id_number"}
     assert not User.objects.filter(username="wang").exists()
     assert not AuditEvent.objects.filter(verb="person.create").exists()
@@ -59,10 +63,16 @@ def test_unmasking_needs_a_reason_and_is_logged():
         personal_data_unmask(actor=officer, profile=resident.profile, field="phone", reason=" ")
     assert list(info.value.fields) == ["reason"]
     assert not AuditEvent.objects.filter(verb="personal_data.unmask").exists()
-    value = personal_data_unmask(actor=officer, profile=resident.profile, field="phone", reason="回访核实身份")
+    value = personal_data_unmask(
+        actor=officer, profile=resident.profile, field="phone", reason="回访核实身份"
+    )
     assert value == "13712345678"
     event = AuditEvent.objects.get(verb="personal_data.unmask")
-    assert (event.actor_id, event.reason, event.changes) == (officer.pk, "回访核实身份", {"phone": ["137****5678", None]})
+    assert (event.actor_id, event.reason, event.changes) == (
+        officer.pk,
+        "回访核实身份",
+        {"phone": ["137****5678", None]},
+    )
 
 
 def test_volunteer_cannot_unmask_another_volunteer():

@@ -24,7 +24,9 @@ PROBE = (
 def run(env_overrides: dict[str, str], code: str = PROBE, module: str = "governance.settings.local"):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
     env |= {"DJANGO_SETTINGS_MODULE": module, **env_overrides}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_nothing_set_gives_the_embedded_default(tmp_path):
@@ -41,7 +43,9 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
 
 
 def test_database_and_redis_urls_switch_to_postgres_and_redis():
-    result = run({"DATABASE_URL": "postgres://u@db.example:5432/rz", "REDIS_URL": "redis://cache.example:6379/0"})
+    result = run(
+        {"DATABASE_URL": "postgres://u@db.example:5432/rz", "REDIS_URL": "redis://cache.example:6379/0"}
+    )
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout)
     assert probe["engine"] == "django.db.backends.postgresql"
@@ -51,7 +55,11 @@ def test_database_and_redis_urls_switch_to_postgres_and_redis():
 
 
 def test_production_refuses_the_default_secret_key():
-    result = run({"ALLOWED_HOSTS": "rongzhi.example"}, code="import django; django.setup()", module="governance.settings.production")
+    result = run(
+        {"ALLOWED_HOSTS": "rongzhi.example"},
+        code="import django; django.setup()",
+        module="governance.settings.production",
+    )
     assert result.returncode != 0
     assert "Set SECRET_KEY to a random value" in result.stderr
 
@@ -64,8 +72,12 @@ def test_production_check_deploy_is_clean(tmp_path):
         "PII_HASH_KEY": "pii-hash-key",
         "RONGZHI_VAR_DIR": str(tmp_path),
     }
-    result = run(env, code="import sys; from django.core.management import execute_from_command_line as m; "
-                 "m(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])", module="governance.settings.production")
+    result = run(
+        env,
+        code="import sys; from django.core.management import execute_from_command_line as m; "
+        "m(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        module="governance.settings.production",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
