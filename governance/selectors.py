@@ -25,11 +25,18 @@ R = Membership.Role
 _EVERY_ROLE_SEES = frozenset({"region.view", "agency.view"})
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     R.COUNTY_ADMIN: _EVERY_ROLE_SEES
-    | {"region.manage", "agency.manage", "membership.manage", "personal_data.unmask", "audit.view"},
-    R.COMMANDER: _EVERY_ROLE_SEES | {"personal_data.unmask"},
-    R.OFFICER: _EVERY_ROLE_SEES | {"personal_data.unmask"},
+    | {
+        "region.manage",
+        "agency.manage",
+        "membership.manage",
+        "people.view",
+        "personal_data.unmask",
+        "audit.view",
+    },
+    R.COMMANDER: _EVERY_ROLE_SEES | {"people.view", "personal_data.unmask"},
+    R.OFFICER: _EVERY_ROLE_SEES | {"people.view", "personal_data.unmask"},
     R.AUXILIARY: _EVERY_ROLE_SEES,
-    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES,
+    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES | {"people.view"},
     R.GRID_WORKER: _EVERY_ROLE_SEES,
     R.VILLAGE_CADRE: _EVERY_ROLE_SEES,
     R.MEDIATOR: _EVERY_ROLE_SEES,
@@ -258,3 +265,23 @@ def area_summaries(user: Actor) -> list[AreaSummary]:
             )
         )
     return result
+
+
+def people_visible_to(user: Actor) -> QuerySet[Profile]:
+    """Profiles of the people who hold a membership inside the caller's ``people.view`` area."""
+    j = jurisdiction_for(user)
+    if j.is_superuser:
+        return Profile.objects.all()
+    paths = j.paths("people.view")
+    if not paths:
+        return Profile.objects.none()
+    condition = reduce(
+        operator.or_,
+        (
+            Q(user__memberships__scope__path__startswith=p)
+            | Q(user__memberships__scope__isnull=True, user__memberships__agency__region__path__startswith=p)
+            for p in paths
+        ),
+    )
+    ids = Membership.objects.filter(active=True).values("user_id")
+    return Profile.objects.filter(condition, user_id__in=ids).distinct()

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from governance.models import Agency, Membership, Notification, Region
+from governance.models import Agency, Membership, Notification, Profile, Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -96,6 +96,29 @@ class MeSerializer(serializers.Serializer):
     memberships = MembershipSerializer(many=True)
     jurisdiction = RegionSerializer(many=True, help_text="The top regions of the user's jurisdiction.")
     unread_notifications = serializers.IntegerField()
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person as others see them: personal data masked (unmasking is a separate, logged act)."""
+
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="masked_name")
+    phone = serializers.CharField(source="masked_phone")
+    roles = serializers.SerializerMethodField()
+
+    def get_roles(self, profile: Profile) -> list[dict[str, str]]:
+        memberships = profile.user.memberships.all()  # type: ignore[attr-defined]  # reverse FK on auth.User
+        return [{"role": m.role, "agency": m.agency.name} for m in memberships if m.active]
+
+
+class UnmaskSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=[("phone", _("mobile phone")), ("id_number", _("ID number"))])
+    reason = serializers.CharField(min_length=4, max_length=500)
+
+
+class UnmaskedSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField()
 
 
 class NotificationSerializer(serializers.ModelSerializer):

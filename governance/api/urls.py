@@ -8,6 +8,7 @@ router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("people", views.PersonViewSet, basename="person")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [

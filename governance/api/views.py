@@ -24,22 +24,26 @@ from governance.api.serializers import (
     MembershipSerializer,
     MeSerializer,
     NotificationSerializer,
+    PersonSerializer,
     RegionCreateSerializer,
     RegionDetailSerializer,
     RegionSerializer,
+    UnmaskedSerializer,
+    UnmaskSerializer,
 )
 from governance.errors import PermissionDenied
-from governance.models import Agency, Membership, Notification, Region
+from governance.models import Agency, Membership, Notification, Profile, Region
 from governance.selectors import (
     agencies_visible_to,
     inbox_for,
     jurisdiction_for,
+    people_visible_to,
     regions_visible_to,
     unread_count,
     user_may,
 )
 from governance.services.notifications import notification_mark_read
-from governance.services.people import membership_create
+from governance.services.people import membership_create, personal_data_unmask
 from governance.services.regions import region_create
 
 
@@ -157,6 +161,35 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+    """People of the caller's area, masked. ``unmask`` reveals one field for a stated reason and
+    writes it to the audit trail."""
+
+    serializer_class = PersonSerializer
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+
+    def get_queryset(self) -> QuerySet[Profile]:
+        return (
+            people_visible_to(self.request.user)
+            .select_related("user")
+            .prefetch_related("user__memberships__agency")
+            .order_by("user__username")
+        )
+
+    @extend_schema(request=UnmaskSerializer, responses=UnmaskedSerializer)
+    @action(detail=True, methods=["post"])
+    def unmask(self, request: Request, username: str) -> Response:
+        profile = self.get_object()
+        serializer = UnmaskSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        field = serializer.validated_data["field"]
+        value = personal_data_unmask(
+            actor=request.user, profile=profile, field=field, reason=serializer.validated_data["reason"]
+        )
+        return Response({"field": field, "value": value})
+
+
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NotificationSerializer
 
@@ -164,10 +197,13 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         unread = self.request.query_params.get("unread") in ("1", "true")
         return inbox_for(self.request.user, unread_only=unread)
 
+    @extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread notifications")])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     @extend_schema(
         request=MarkReadSerializer,
         responses={200: {"type": "object", "properties": {"marked": {"type": "integer"}}}},
-        parameters=[OpenApiParameter("unread", bool, description="Only unread notifications (list)")],
     )
     @action(detail=False, methods=["post"])
     def read(self, request: Request) -> Response:

@@ -183,3 +183,56 @@ def test_api_docs_load_their_assets_from_the_platform(client):
     html = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_people_list_is_masked_and_limited_to_the_area(api):
+    c = county()
+    officer = c.person(R.OFFICER, c.station_a, real_name="王警官", phone="13811112222")
+    c.person(R.GRID_WORKER, c.township_gov_a, scope=c.village_a1, real_name="李网格", phone="13933334444")
+    c.person(R.GRID_WORKER, c.township_gov_b, scope=c.village_b1, real_name="赵网格")
+    api.force_authenticate(officer)
+    people = api.get("/api/v1/people/").json()["results"]
+    assert sorted((p["name"], p["phone"]) for p in people) == [
+        ("李**", "139****4444"),
+        ("王**", "138****2222"),
+    ]
+    assert "13933334444" not in str(people)
+
+
+def test_unmask_via_api_needs_a_reason_and_is_audited(api):
+    c = county()
+    officer = c.person(R.OFFICER, c.station_a)
+    worker = c.person(R.GRID_WORKER, c.township_gov_a, scope=c.village_a1, phone="13933334444")
+    api.force_authenticate(officer)
+    url = f"/api/v1/people/{worker.username}/unmask/"
+    refused = api.post(url, {"field": "phone", "reason": ""}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["fields"]) == ["reason"]
+    assert not AuditEvent.objects.filter(verb="personal_data.unmask").exists()
+    answer = api.post(url, {"field": "phone", "reason": "联系网格员核实警情"}, format="json")
+    assert answer.json() == {"field": "phone", "value": "13933334444"}
+    assert AuditEvent.objects.get(verb="personal_data.unmask").reason == "联系网格员核实警情"
+
+
+def test_volunteer_sees_no_people_and_cannot_unmask(api):
+    c = county()
+    volunteer = c.person(R.VOLUNTEER, c.station_a, scope=c.township_a)
+    other = c.person(R.VOLUNTEER, c.station_a, scope=c.township_a)
+    api.force_authenticate(volunteer)
+    assert api.get("/api/v1/people/").json()["results"] == []
+    response = api.post(
+        f"/api/v1/people/{other.username}/unmask/", {"field": "phone", "reason": "好奇看看"}, format="json"
+    )
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(verb="personal_data.unmask").exists()
+
+
+def test_officer_of_another_township_cannot_reach_the_person(api):
+    c = county()
+    officer_b = c.person(R.OFFICER, c.station_b)
+    worker = c.person(R.GRID_WORKER, c.township_gov_a, scope=c.village_a1)
+    api.force_authenticate(officer_b)
+    response = api.post(
+        f"/api/v1/people/{worker.username}/unmask/", {"field": "phone", "reason": "核实情况"}, format="json"
+    )
+    assert response.status_code == 404
