@@ -41,6 +41,21 @@ def _configure() -> None:
         timezone="Asia/Shanghai",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
+        # A request that enqueues work must not hang on a dead broker: try briefly, then give up
+        # (on_commit_delay logs it) and let the periodic sweeps pick the work up later.
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        broker_transport_options={
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        }
+        if settings.REDIS_URL
+        else settings.CELERY_BROKER_TRANSPORT_OPTIONS,
         beat_schedule_filename=settings.CELERY_BEAT_SCHEDULE_FILE,
         beat_schedule={
             # Liveness of the background machinery, shown on /healthz: a stale heartbeat means no

@@ -212,3 +212,24 @@ def test_backoff_doubles_and_is_capped(settings):
     settings.NOTIFY_RETRY_BACKOFF_SECONDS = 10
     assert [retry_delay(n) for n in (1, 2, 3, 4)] == [10.0, 20.0, 40.0, 80.0]
     assert retry_delay(20) == 3600.0
+
+
+def test_broker_down_at_commit_loses_nothing_and_the_sweep_sends_later(http_server, run_on_commit, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from governance.tasks import deliver_outbound_message_task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    robot = channel(http_server, kind=OutboundChannel.Kind.WECOM)
+    with monkeypatch.context() as m:
+        m.setattr(deliver_outbound_message_task, "delay", broker_down)
+        with run_on_commit():
+            message = broadcast_send(channel=robot, subject="断线演练", body="", idempotency_key="broker-down")
+    assert OutboundMessage.objects.get(pk=message.pk).status == S.PENDING
+    assert http_server.requests == []
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=10), tick=False), run_on_commit():
+        assert outbound_sweep() == 1
+    assert OutboundMessage.objects.get(pk=message.pk).status == S.SENT
+    assert len(http_server.requests) == 1
