@@ -18,6 +18,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from guardian.shortcuts import get_objects_for_user
 
 from governance.actors import Actor
+from governance.geo import contains
 from governance.models import Agency, Grid, Membership, Notification, Profile, Region
 from governance.models.regions import path_ancestors
 
@@ -33,7 +34,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         "personal_data.unmask",
         "audit.view",
     },
-    R.COMMANDER: _EVERY_ROLE_SEES | {"people.view", "personal_data.unmask"},
+    R.COMMANDER: _EVERY_ROLE_SEES | {"people.view", "personal_data.unmask", "orders.command"},
     R.OFFICER: _EVERY_ROLE_SEES | {"people.view", "personal_data.unmask"},
     R.AUXILIARY: _EVERY_ROLE_SEES,
     R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES | {"people.view"},
@@ -285,3 +286,15 @@ def people_visible_to(user: Actor) -> QuerySet[Profile]:
     )
     ids = Membership.objects.filter(active=True).values("user_id")
     return Profile.objects.filter(condition, user_id__in=ids).distinct()
+
+
+def village_at(lng: float, lat: float) -> Region | None:
+    """The village whose boundary contains the point: an indexed bounding-box prefilter, then the
+    exact polygon test on the few candidates."""
+    candidates = Region.objects.filter(
+        level=Region.Level.VILLAGE, min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat
+    ).only("id", "code", "name", "path", "boundary", "urban_rural", "parent_id")
+    for village in candidates:
+        if village.boundary and contains(village.boundary, lng, lat):
+            return village
+    return None

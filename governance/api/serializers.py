@@ -107,7 +107,8 @@ class PersonSerializer(serializers.Serializer):
     roles = serializers.SerializerMethodField()
 
     def get_roles(self, profile: Profile) -> list[dict[str, str]]:
-        memberships = profile.user.memberships.all()  # type: ignore[attr-defined]  # reverse FK on auth.User
+        # The reverse relation of auth.User is invisible to the type stubs in some runs.
+        memberships = getattr(profile.user, "memberships").all()  # noqa: B009
         return [{"role": m.role, "agency": m.agency.name} for m in memberships if m.active]
 
 

@@ -55,6 +55,12 @@ class Region(models.Model):
     population = models.PositiveIntegerField(_("resident population"), default=0)
     households = models.PositiveIntegerField(_("households"), default=0)
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
+    # Bounding box of the boundary, kept by the region services: an indexed prefilter for
+    # "which village is this point in" before the exact polygon test.
+    min_lng = models.FloatField(null=True, blank=True, editable=False)
+    min_lat = models.FloatField(null=True, blank=True, editable=False)
+    max_lng = models.FloatField(null=True, blank=True, editable=False)
+    max_lat = models.FloatField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,7 +71,10 @@ class Region(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="region_level_range"),
         ]
-        indexes = [models.Index(fields=["level", "path"], name="region_level_path")]
+        indexes = [
+            models.Index(fields=["level", "path"], name="region_level_path"),
+            models.Index(fields=["level", "min_lng", "max_lng"], name="region_level_bbox"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from governance.actors import Actor
 from governance.errors import Conflict, ValidationFailed
+from governance.geo import bounding_box
 from governance.models import Grid, Region
 from governance.services.audit import audit_record, diff, snapshot
 
@@ -71,6 +72,12 @@ def boundary_error(boundary: Any) -> str | None:
 
 
 _EDITABLE = ("name", "urban_rural", "population", "households", "boundary")
+_BBOX_FIELDS = ("min_lng", "min_lat", "max_lng", "max_lat")
+
+
+def _bbox(boundary: dict[str, Any] | None) -> dict[str, float | None]:
+    values = bounding_box(boundary) if boundary else (None, None, None, None)
+    return dict(zip(_BBOX_FIELDS, values, strict=True))
 
 
 @transaction.atomic
@@ -101,6 +108,7 @@ def region_create(
     if fields:
         raise ValidationFailed(_("The region is not valid."), fields=fields)
     region = Region(
+        **_bbox(boundary),
         code=code,
         name=name.strip(),
         level=level,
@@ -142,7 +150,12 @@ def region_update(*, actor: Actor, region: Region, **changes: Any) -> Region:
         setattr(region, key, value)
     changed = diff(before, snapshot(region, _EDITABLE))
     if changed:
-        region.save(update_fields=[*changed, "updated_at"])
+        extra = []
+        if "boundary" in changed:
+            for key, value in _bbox(region.boundary).items():
+                setattr(region, key, value)
+            extra = list(_BBOX_FIELDS)
+        region.save(update_fields=[*changed, *extra, "updated_at"])
         audit_record(actor=actor, verb="region.update", target=region, changes=changed)
     return region
 

@@ -214,7 +214,9 @@ def test_backoff_doubles_and_is_capped(settings):
     assert retry_delay(20) == 3600.0
 
 
-def test_broker_down_at_commit_loses_nothing_and_the_sweep_sends_later(http_server, run_on_commit, monkeypatch):
+def test_broker_down_at_commit_loses_nothing_and_the_sweep_sends_later(
+    http_server, run_on_commit, monkeypatch
+):
     from kombu.exceptions import OperationalError
 
     from governance.tasks import deliver_outbound_message_task
@@ -226,7 +228,9 @@ def test_broker_down_at_commit_loses_nothing_and_the_sweep_sends_later(http_serv
     with monkeypatch.context() as m:
         m.setattr(deliver_outbound_message_task, "delay", broker_down)
         with run_on_commit():
-            message = broadcast_send(channel=robot, subject="断线演练", body="", idempotency_key="broker-down")
+            message = broadcast_send(
+                channel=robot, subject="断线演练", body="", idempotency_key="broker-down"
+            )
     assert OutboundMessage.objects.get(pk=message.pk).status == S.PENDING
     assert http_server.requests == []
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=10), tick=False), run_on_commit():

@@ -1,0 +1,237 @@
+"""Stations, alerts and dispatch orders with their clocks (the 1310 principle)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Agency, Grid, Region
+
+
+class Station(models.Model):
+    """A physical post where several agencies sit together and take alerts for the regions it covers."""
+
+    class Kind(models.TextChoices):
+        TOWNSHIP_WORKSTATION = "township_workstation", _("Township workstation")
+        VILLAGE_ROOM = "village_room", _("Village police room")
+        JOINT_DUTY = "joint_duty", _("Joint-duty station")
+        ENTERPRISE = "enterprise", _("Enterprise service station")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    police_agency = models.ForeignKey(
+        Agency, verbose_name=_("police agency"), on_delete=models.PROTECT, related_name="stations"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("seat"), on_delete=models.PROTECT, related_name="+")
+    covered_regions = models.ManyToManyField(
+        Region, verbose_name=_("regions covered"), related_name="stations"
+    )
+    stationed_agencies = models.ManyToManyField(
+        Agency, verbose_name=_("agencies stationed"), related_name="joint_stations", blank=True
+    )
+    phone = models.CharField(_("duty phone"), max_length=20, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaProfile(models.Model):
+    """Clock limits for one priority, per county (``county`` empty: the platform default).
+    The default P1/P2 profile is the 1310 principle: 1 minute to accept, 3 to contact the
+    parties, 10 to be on scene."""
+
+    county = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_profiles"
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    accept_seconds = models.PositiveIntegerField(_("accept within (s)"))
+    contact_seconds = models.PositiveIntegerField(_("contact within (s)"))
+    on_scene_seconds = models.PositiveIntegerField(_("on scene within (s)"))
+    rural_on_scene_seconds = models.PositiveIntegerField(_("rural: on scene within (s)"))
+
+    class Meta:
+        verbose_name = _("SLA profile")
+        verbose_name_plural = _("SLA profiles")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "priority"], name="sla_profile_unique_priority"),
+            models.UniqueConstraint(
+                fields=["priority"],
+                condition=models.Q(county__isnull=True),
+                name="sla_default_unique_priority",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"P{self.priority} {self.county or '-'}"
+
+
+class Alert(models.Model):
+    """An incident reported by any channel (警情)."""
+
+    class Channel(models.TextChoices):
+        CALL_110 = "110", _("110 emergency call")
+        HOTLINE_12345 = "12345", _("12345 hotline")
+        HOTLINE = "hotline", _("Township hotline")
+        GRID = "grid", _("Grid worker")
+        WALK_IN = "walk_in", _("Walk-in")
+        VOLUNTEER = "volunteer", _("Volunteer")
+        ONLINE = "online", _("Online")
+
+    class Category(models.TextChoices):
+        CRIMINAL = "criminal", _("Criminal")
+        PUBLIC_ORDER = "public_order", _("Public order")
+        TRAFFIC = "traffic", _("Traffic")
+        DISPUTE = "dispute", _("Dispute")
+        HELP = "help", _("Help-seeking")
+        FIRE_DISASTER = "fire_disaster", _("Fire or disaster")
+        NON_POLICE = "non_police", _("Non-police matter")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=3)
+    summary = models.CharField(_("summary"), max_length=200)
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    address = models.CharField(_("address"), max_length=300)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    village = models.ForeignKey(
+        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    caller_name = models.CharField(_("caller name"), max_length=50, blank=True)
+    # Personal data: the phone is kept encrypted, with a keyed hash to recognise repeat callers.
+    caller_phone_encrypted = models.TextField(blank=True)
+    caller_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    reported_at = models.DateTimeField(_("reported at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        indexes = [models.Index(fields=["village", "received_at"], name="alert_village_received")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.summary}"
+
+
+class DispatchOrder(models.Model):
+    """An alert pushed to a station to handle (警单), walked through its life one step at a time."""
+
+    class Status(models.TextChoices):
+        DISPATCHED = "dispatched", _("Dispatched")
+        ACCEPTED = "accepted", _("Accepted")
+        CONTACTED = "contacted", _("Parties contacted")
+        ON_SCENE = "on_scene", _("On scene")
+        HANDLING = "handling", _("Handling")
+        RESOLVED = "resolved", _("Resolved")
+        TRANSFERRED = "transferred", _("Transferred")
+        CLOSED = "closed", _("Closed")
+        FOLLOWED_UP = "followed_up", _("Followed up")
+        REDIRECTED = "redirected", _("Redirected to the owning agency")
+        INVALID = "invalid", _("Invalid")
+
+    OPEN = (Status.DISPATCHED, Status.ACCEPTED, Status.CONTACTED, Status.ON_SCENE, Status.HANDLING)
+
+    alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="order")
+    # Empty when no station covers the village: the commander board shows those first.
+    station = models.ForeignKey(
+        Station,
+        verbose_name=_("station"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DISPATCHED)
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    dispatched_at = models.DateTimeField(_("dispatched at"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    on_scene_at = models.DateTimeField(null=True, blank=True)
+    handling_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    # Deadlines are stored, so a periodic sweep (not a timer in memory) finds breaches.
+    accept_due = models.DateTimeField(null=True, blank=True)
+    contact_due = models.DateTimeField(null=True, blank=True)
+    on_scene_due = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+    transferred_to = models.CharField(_("transferred to"), max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-dispatched_at", "-id"]
+        verbose_name = _("dispatch order")
+        verbose_name_plural = _("dispatch orders")
+        indexes = [
+            models.Index(fields=["station", "status"], name="order_station_status"),
+            models.Index(fields=["status", "accept_due"], name="order_status_accept_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class OrderEvent(models.Model):
+    """Who moved an order, from what to what, and when: the order's own history."""
+
+    order = models.ForeignKey(DispatchOrder, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["order_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+
+
+class ClockBreach(models.Model):
+    """A clock that passed. One row per order and clock: the unique constraint is what makes the
+    escalation happen exactly once, however many sweeps overlap."""
+
+    class Clock(models.TextChoices):
+        ACCEPT = "accept", _("Accept")
+        CONTACT = "contact", _("Contact the parties")
+        ON_SCENE = "on_scene", _("On scene")
+
+    order = models.ForeignKey(DispatchOrder, on_delete=models.CASCADE, related_name="breaches")
+    clock = models.CharField(_("clock"), max_length=10, choices=Clock.choices)
+    due_at = models.DateTimeField(_("due"))
+    detected_at = models.DateTimeField(_("detected"))
+
+    class Meta:
+        ordering = ["detected_at"]
+        verbose_name = _("clock breach")
+        verbose_name_plural = _("clock breaches")
+        constraints = [models.UniqueConstraint(fields=["order", "clock"], name="breach_once_per_clock")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.clock}"

@@ -1,0 +1,66 @@
+"""Who hears about an order: station staff of a new order, shift commanders of a breach."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from governance.models import Membership, OutboundChannel
+from governance.services.notifications import notification_send
+from stations.models import ClockBreach, DispatchOrder
+from stations.selectors import STATION_ROLES, commanders_for
+
+
+def notify_new_order(*, order_id: int) -> int:
+    """Put the new order in the inbox of every staff member of its station. Idempotent."""
+    order = DispatchOrder.objects.select_related("alert__village", "station").filter(pk=order_id).first()
+    if order is None or order.station is None:
+        return 0
+    station = order.station
+    staff = (
+        Membership.objects.filter(
+            Q(agency_id=station.police_agency_id) | Q(agency__in=station.stationed_agencies.all()),
+            role__in=STATION_ROLES,
+            active=True,
+        )
+        .select_related("user")
+        .distinct()
+    )
+    sent = 0
+    for membership in staff:
+        notification_send(
+            recipient=membership.user,
+            title=_("New order: %(summary)s") % {"summary": order.alert.summary},
+            body=f"{order.alert.village.name} · {order.alert.address}",
+            link=f"/stations/orders/{order.pk}/",
+            kind="order.new",
+            idempotency_key=f"order:{order.pk}:new:{membership.user_id}",
+        )
+        sent += 1
+    return sent
+
+
+def escalate_breach(*, breach_id: int) -> int:
+    """Tell the shift commanders covering the village: inbox, and SMS where a gateway is set up."""
+    breach = (
+        ClockBreach.objects.select_related("order__alert__village", "order__station")
+        .filter(pk=breach_id)
+        .first()
+    )
+    if breach is None:
+        return 0
+    order = breach.order
+    channels = list(OutboundChannel.objects.filter(enabled=True, kind=OutboundChannel.Kind.SMS))
+    commanders = commanders_for(order.station, order.alert.village)
+    for membership in commanders:
+        notification_send(
+            recipient=membership.user,
+            title=_("Clock passed (%(clock)s): %(summary)s")
+            % {"clock": ClockBreach.Clock(breach.clock).label, "summary": order.alert.summary},
+            body=f"{order.station or _('No station')} · {order.alert.village.name}",
+            link=f"/stations/orders/{order.pk}/",
+            kind="order.breach",
+            idempotency_key=f"breach:{breach.pk}:{membership.user_id}",
+            channels=channels,
+        )
+    return len(commanders)

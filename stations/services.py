@@ -1,0 +1,415 @@
+"""Every write of the stations app: alert intake and dispatch, the order's life, the clocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.actors import Actor
+from governance.background import on_commit_delay
+from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from governance.models import Region
+from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
+from governance.selectors import village_at
+from governance.services.audit import audit_record
+from stations import tasks
+from stations.models import Alert, ClockBreach, DispatchOrder, OrderEvent
+from stations.selectors import sla_profile_for, station_for_village, user_may_act_on
+
+S = DispatchOrder.Status
+C = Alert.Category
+
+# A report's own time may lag (a hotline system batching) but not lie about the future.
+REPORTED_AT_PAST_TOLERANCE = timedelta(hours=24)
+REPORTED_AT_FUTURE_TOLERANCE = timedelta(minutes=5)
+DEFAULT_PRIORITY = {
+    C.CRIMINAL: 1,
+    C.FIRE_DISASTER: 1,
+    C.PUBLIC_ORDER: 2,
+    C.TRAFFIC: 2,
+    C.DISPUTE: 3,
+    C.HELP: 3,
+    C.NON_POLICE: 4,
+}
+# Without a configured profile, P1/P2 orders run on the 1310 principle.
+DEFAULT_1310 = (60, 180, 600)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    alert: Alert
+    order: DispatchOrder
+    created: bool
+
+
+def alert_intake(
+    *,
+    actor: Actor,
+    channel: str,
+    category: str,
+    summary: str,
+    address: str,
+    village_code: str = "",
+    lng: float | None = None,
+    lat: float | None = None,
+    description: str = "",
+    caller_name: str = "",
+    caller_phone: str = "",
+    reported_at: datetime | None = None,
+    priority: int | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Save an alert from any channel and dispatch it to the station covering its village.
+
+    The same ``idempotency_key`` twice gives the first alert back and writes nothing.
+    """
+    if idempotency_key:
+        existing = Alert.objects.filter(idempotency_key=idempotency_key).select_related("order").first()
+        if existing is not None:
+            return IntakeResult(existing, existing.order, created=False)
+    now = now or timezone.now()
+    village, phone, fields = _validate_intake(
+        channel=channel,
+        category=category,
+        summary=summary,
+        address=address,
+        description=description,
+        village_code=village_code,
+        lng=lng,
+        lat=lat,
+        caller_phone=caller_phone,
+        reported_at=reported_at,
+        priority=priority,
+        now=now,
+    )
+    if fields:
+        raise ValidationFailed(_("The alert is not valid."), fields=fields)
+    assert village is not None
+    try:
+        with transaction.atomic():
+            return _intake_write(
+                actor=actor,
+                channel=channel,
+                category=category,
+                summary=summary.strip(),
+                address=address.strip(),
+                village=village,
+                lng=lng,
+                lat=lat,
+                description=description,
+                caller_name=caller_name.strip()[:50],
+                caller_phone=phone,
+                reported_at=reported_at or now,
+                priority=priority or DEFAULT_PRIORITY[C(category)],
+                idempotency_key=idempotency_key or None,
+                now=now,
+            )
+    except IntegrityError:
+        # A concurrent intake with the same key won the unique constraint: its alert is the one.
+        if not idempotency_key:
+            raise
+        existing = Alert.objects.select_related("order").get(idempotency_key=idempotency_key)
+        return IntakeResult(existing, existing.order, created=False)
+
+
+def _validate_intake(
+    *,
+    channel: str,
+    category: str,
+    summary: str,
+    address: str,
+    description: str,
+    village_code: str,
+    lng: float | None,
+    lat: float | None,
+    caller_phone: str,
+    reported_at: datetime | None,
+    priority: int | None,
+    now: datetime,
+) -> tuple[Region | None, str, dict[str, list[str]]]:
+    fields: dict[str, list[str]] = {}
+    if channel not in Alert.Channel.values:
+        fields["channel"] = [_("Unknown channel.")]
+    if category not in Alert.Category.values:
+        fields["category"] = [_("Unknown category.")]
+    if not summary.strip():
+        fields["summary"] = [_("This field is required.")]
+    elif len(summary) > 200:
+        fields["summary"] = [_("At most 200 characters.")]
+    if not address.strip():
+        fields["address"] = [_("This field is required.")]
+    elif len(address) > 300:
+        fields["address"] = [_("At most 300 characters.")]
+    if len(description) > 4000:
+        fields["description"] = [_("At most 4000 characters.")]
+    if priority is not None and not 1 <= priority <= 4:
+        fields["priority"] = [_("Priority is 1 (most urgent) to 4.")]
+    if reported_at is not None:
+        if reported_at > now + REPORTED_AT_FUTURE_TOLERANCE:
+            fields["reported_at"] = [_("The report time is in the future.")]
+        elif reported_at < now - REPORTED_AT_PAST_TOLERANCE:
+            fields["reported_at"] = [
+                _("The report time is more than 24 hours ago; register it as a past case.")
+            ]
+    phone = ""
+    if caller_phone:
+        try:
+            phone = validate_mobile(caller_phone)
+        except ValidationError as exc:
+            fields["caller_phone"] = list(exc.messages)
+    village = None
+    if (lng is None) != (lat is None):
+        fields["location"] = [_("Give both longitude and latitude, or neither.")]
+    elif lng is not None and lat is not None:
+        if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+            fields["location"] = [_("The point must be longitude, latitude in WGS-84.")]
+        else:
+            village = village_at(lng, lat)
+    if village is None and village_code:
+        village = Region.objects.filter(code=village_code, level=Region.Level.VILLAGE).first()
+        if village is None:
+            fields["village_code"] = [_("No village has this code.")]
+    if village is None and "location" not in fields and "village_code" not in fields:
+        fields["location"] = [_("Give a point inside a village or the caller's village.")]
+    return village, phone, fields
+
+
+def _intake_write(
+    *,
+    actor: Actor,
+    channel: str,
+    category: str,
+    summary: str,
+    address: str,
+    village: Region,
+    lng: float | None,
+    lat: float | None,
+    description: str,
+    caller_name: str,
+    caller_phone: str,
+    reported_at: datetime,
+    priority: int,
+    idempotency_key: str | None,
+    now: datetime,
+) -> IntakeResult:
+    alert = Alert.objects.create(
+        channel=channel,
+        category=category,
+        priority=priority,
+        summary=summary,
+        description=description,
+        address=address,
+        lng=lng,
+        lat=lat,
+        village=village,
+        caller_name=caller_name,
+        caller_phone_encrypted=pii_encrypt(caller_phone) if caller_phone else "",
+        caller_phone_hash=pii_lookup_hash(caller_phone) if caller_phone else "",
+        reported_at=reported_at,
+        idempotency_key=idempotency_key,
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    station = station_for_village(village)
+    accept_due = contact_due = on_scene_due = None
+    if priority <= 2:
+        profile = sla_profile_for(village, priority)
+        accept_s, contact_s, on_scene_s = (
+            (profile.accept_seconds, profile.contact_seconds, profile.on_scene_seconds)
+            if profile
+            else DEFAULT_1310
+        )
+        if profile is not None and village.urban_rural.startswith("2"):
+            on_scene_s = profile.rural_on_scene_seconds
+        accept_due = now + timedelta(seconds=accept_s)
+        contact_due = now + timedelta(seconds=contact_s)
+        on_scene_due = now + timedelta(seconds=on_scene_s)
+    order = DispatchOrder.objects.create(
+        alert=alert,
+        station=station,
+        priority=priority,
+        dispatched_at=now,
+        accept_due=accept_due,
+        contact_due=contact_due,
+        on_scene_due=on_scene_due,
+    )
+    OrderEvent.objects.create(order=order, at=now, actor=alert.created_by, to_status=S.DISPATCHED)
+    audit_record(
+        actor=actor,
+        verb="alert.intake",
+        target=alert,
+        changes={"channel": [None, channel], "category": [None, category], "village": [None, village.code]},
+    )
+    audit_record(
+        actor=actor,
+        verb="order.dispatch",
+        target=order,
+        changes={"station": [None, getattr(station, "pk", None)]},
+    )
+    on_commit_delay(tasks.notify_new_order_task, order.pk)
+    return IntakeResult(alert, order, created=True)
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: tuple[str, ...]
+    target: str
+    stamp: str
+
+
+STEPS: dict[str, Step] = {
+    "accept": Step((S.DISPATCHED,), S.ACCEPTED, "accepted_at"),
+    "contact": Step((S.ACCEPTED,), S.CONTACTED, "contacted_at"),
+    "arrive": Step((S.CONTACTED,), S.ON_SCENE, "on_scene_at"),
+    "handle": Step((S.ON_SCENE,), S.HANDLING, "handling_at"),
+    "resolve": Step((S.HANDLING,), S.RESOLVED, "resolved_at"),
+    "transfer": Step((S.ON_SCENE, S.HANDLING), S.TRANSFERRED, "resolved_at"),
+    "close": Step((S.RESOLVED, S.TRANSFERRED), S.CLOSED, "closed_at"),
+    "follow_up": Step((S.CLOSED,), S.FOLLOWED_UP, "followed_up_at"),
+}
+TRANSFER_TARGETS = ("dispute", "criminal_case", "summons")
+# Which clock a step stops, for on-time statistics.
+_CLOCK_OF_STEP = {"accept": "accept", "contact": "contact", "arrive": "on_scene"}
+
+
+@transaction.atomic
+def order_step(
+    *,
+    order: DispatchOrder,
+    step: str,
+    actor: Actor,
+    note: str = "",
+    transfer_to: str = "",
+    at: datetime | None = None,
+) -> DispatchOrder:
+    """Move an order one step along its life. Repeating the step just taken is a no-op; a step
+    out of order is refused with the reason; of two officers accepting at once, one wins and the
+    other is told who did."""
+    if step not in STEPS:
+        raise ValidationFailed(_("Unknown step."), fields={"step": [_("Unknown step.")]})
+    spec = STEPS[step]
+    order = (
+        # Lock the order row only (the joined station may be NULL: an outer join). The accepting
+        # user is read after the lock, so a loser of the race sees who won.
+        DispatchOrder.objects.select_for_update(of=("self",))
+        .select_related("station__region")
+        .get(pk=order.pk)
+    )
+    if not user_may_act_on(actor, order.station):
+        raise PermissionDenied(_("You may not act on this station's orders."))
+    if order.status == spec.target:
+        if step == "accept" and order.accepted_by_id != getattr(actor, "pk", None):
+            raise Conflict(
+                _("Already accepted by %(name)s at %(time)s.")
+                % {
+                    "name": _display(order.accepted_by),
+                    "time": timezone.localtime(order.accepted_at).strftime("%H:%M:%S")
+                    if order.accepted_at
+                    else "",
+                }
+            )
+        return order
+    if order.status not in spec.sources:
+        raise InvalidTransition(
+            _("Cannot %(step)s an order that is %(status)s; it must be %(needed)s first.")
+            % {
+                "step": step,
+                "status": S(order.status).label,
+                "needed": " / ".join(str(S(s).label) for s in spec.sources),
+            }
+        )
+    if step == "transfer" and transfer_to not in TRANSFER_TARGETS:
+        raise ValidationFailed(
+            _("Say where the order is transferred to."),
+            fields={"transfer_to": [_("Choose dispute, criminal case or summons.")]},
+        )
+    if step in ("resolve", "transfer") and not note.strip():
+        raise ValidationFailed(_("Record the outcome."), fields={"note": [_("This field is required.")]})
+    at = at or timezone.now()
+    before = order.status
+    order.status = spec.target
+    setattr(order, spec.stamp, at)
+    update = ["status", spec.stamp, "updated_at"]
+    if step == "accept":
+        order.accepted_by = actor if isinstance(actor, User) else None
+        update.append("accepted_by")
+    if step in ("resolve", "transfer"):
+        order.outcome = note.strip()
+        update.append("outcome")
+    if step == "transfer":
+        order.transferred_to = transfer_to
+        update.append("transferred_to")
+    order.save(update_fields=update)
+    OrderEvent.objects.create(
+        order=order, at=at, actor=order.accepted_by if step == "accept" else _user(actor), from_status=before,
+        to_status=spec.target, note=note[:500],
+    )  # fmt: skip
+    audit_record(actor=actor, verb=f"order.{step}", target=order, changes={"status": [before, spec.target]})
+    if (clock := _CLOCK_OF_STEP.get(step)) is not None:
+        _record_breach_if_late(order, clock, at)
+    return order
+
+
+def _user(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _display(user: User | None) -> str:
+    if user is None:
+        return _("someone")
+    profile = getattr(user, "profile", None)
+    return profile.real_name if profile else user.get_username()
+
+
+_DUE_FIELD = {"accept": "accept_due", "contact": "contact_due", "on_scene": "on_scene_due"}
+_DONE_FIELD = {"accept": "accepted_at", "contact": "contacted_at", "on_scene": "on_scene_at"}
+
+
+def _record_breach_if_late(order: DispatchOrder, clock: str, done_at: datetime) -> None:
+    """A step taken after its deadline is a breach for the statistics, even if the sweep was
+    not quick enough to see it open."""
+    due = getattr(order, _DUE_FIELD[clock])
+    if due is not None and done_at > due:
+        _breach_create(order, clock, due, detected_at=done_at, escalate=False)
+
+
+def _breach_create(
+    order: DispatchOrder, clock: str, due: datetime, *, detected_at: datetime, escalate: bool
+) -> bool:
+    """Record the breach once; return whether this call was the one that recorded it."""
+    try:
+        with transaction.atomic():
+            breach = ClockBreach.objects.create(order=order, clock=clock, due_at=due, detected_at=detected_at)
+    except IntegrityError:
+        return False  # another sweep (or the step itself) recorded it first
+    audit_record(actor=None, verb="order.breach", target=order, changes={"clock": [None, clock]})
+    if escalate:
+        on_commit_delay(tasks.escalate_breach_task, breach.pk)
+    return True
+
+
+def sla_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Find clocks that passed on open orders and escalate each breach exactly once. Safe to run
+    in several processes at once: the unique (order, clock) row decides who escalates."""
+    now = now or timezone.now()
+    escalated = 0
+    for clock, due_field in _DUE_FIELD.items():
+        overdue = (
+            DispatchOrder.objects.filter(
+                status__in=DispatchOrder.OPEN,
+                **{f"{due_field}__lt": now, f"{_DONE_FIELD[clock]}__isnull": True},
+            )
+            .exclude(breaches__clock=clock)
+            .order_by(due_field)[:limit]
+        )
+        for order in overdue:
+            with transaction.atomic():
+                if _breach_create(order, clock, getattr(order, due_field), detected_at=now, escalate=True):
+                    escalated += 1
+    return escalated

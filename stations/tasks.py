@@ -1,0 +1,22 @@
+"""Celery adapters of the stations app (queue ``dispatch``)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from stations import notifications, services
+
+
+@shared_task(name="stations.notify_new_order", acks_late=True)
+def notify_new_order_task(order_id: int) -> int:
+    return notifications.notify_new_order(order_id=order_id)
+
+
+@shared_task(name="stations.escalate_breach", acks_late=True)
+def escalate_breach_task(breach_id: int) -> int:
+    return notifications.escalate_breach(breach_id=breach_id)
+
+
+@shared_task(name="stations.sla_sweep", acks_late=True)
+def sla_sweep_task() -> int:
+    return services.sla_sweep()
