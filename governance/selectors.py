@@ -23,7 +23,7 @@ from governance.models import Agency, Grid, Membership, Notification, Profile, R
 from governance.models.regions import path_ancestors
 
 R = Membership.Role
-_EVERY_ROLE_SEES = frozenset({"region.view", "agency.view"})
+_EVERY_ROLE_SEES = frozenset({"region.view", "agency.view", "alerts.intake"})
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     R.COUNTY_ADMIN: _EVERY_ROLE_SEES
     | {

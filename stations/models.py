@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +194,18 @@ class DispatchOrder(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def next_clock(self) -> tuple[str, datetime] | None:
+        """The first clock still running (name and deadline), for the dashboard's countdown."""
+        for name, due, done in (
+            ("accept", self.accept_due, self.accepted_at),
+            ("contact", self.contact_due, self.contacted_at),
+            ("on_scene", self.on_scene_due, self.on_scene_at),
+        ):
+            if due is not None and done is None:
+                return name, due
+        return None
 
 
 class OrderEvent(models.Model):

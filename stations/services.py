@@ -16,7 +16,7 @@ from governance.background import on_commit_delay
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Region
 from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
-from governance.selectors import village_at
+from governance.selectors import user_may, village_at
 from governance.services.audit import audit_record
 from stations import tasks
 from stations.models import Alert, ClockBreach, DispatchOrder, OrderEvent
@@ -65,10 +65,12 @@ def alert_intake(
     priority: int | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> IntakeResult:
     """Save an alert from any channel and dispatch it to the station covering its village.
 
     The same ``idempotency_key`` twice gives the first alert back and writes nothing.
+    ``notify=False`` is for back-filling history: nobody is woken for an old alert.
     """
     if idempotency_key:
         existing = Alert.objects.filter(idempotency_key=idempotency_key).select_related("order").first()
@@ -92,6 +94,9 @@ def alert_intake(
     if fields:
         raise ValidationFailed(_("The alert is not valid."), fields=fields)
     assert village is not None
+    # ``actor`` None is the platform itself (a sweep, an import); a person must cover the village.
+    if actor is not None and not user_may(actor, "alerts.intake", village):
+        raise PermissionDenied(_("You may not report alerts for this village."))
     try:
         with transaction.atomic():
             return _intake_write(
@@ -110,6 +115,7 @@ def alert_intake(
                 priority=priority or DEFAULT_PRIORITY[C(category)],
                 idempotency_key=idempotency_key or None,
                 now=now,
+                notify=notify,
             )
     except IntegrityError:
         # A concurrent intake with the same key won the unique constraint: its alert is the one.
@@ -198,6 +204,7 @@ def _intake_write(
     priority: int,
     idempotency_key: str | None,
     now: datetime,
+    notify: bool,
 ) -> IntakeResult:
     alert = Alert.objects.create(
         channel=channel,
@@ -252,7 +259,8 @@ def _intake_write(
         target=order,
         changes={"station": [None, getattr(station, "pk", None)]},
     )
-    on_commit_delay(tasks.notify_new_order_task, order.pk)
+    if notify:
+        on_commit_delay(tasks.notify_new_order_task, order.pk)
     return IntakeResult(alert, order, created=True)
 
 

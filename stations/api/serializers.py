@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from governance.pii import mask_phone, pii_decrypt
+from stations.models import Alert, DispatchOrder, OrderEvent
+from stations.services import STEPS, TRANSFER_TARGETS
+
+
+class AlertIntakeSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Alert.Channel.choices)
+    category = serializers.ChoiceField(choices=Alert.Category.choices)
+    summary = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300)
+    village_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    lng = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+    caller_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    caller_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    priority = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=4
+    )
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    village_code = serializers.CharField(source="village.code")
+    village_name = serializers.CharField(source="village.name")
+    caller_phone = serializers.SerializerMethodField(help_text="Masked.")
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "channel", "category", "priority", "summary", "description", "address", "lng", "lat",
+            "village_code", "village_name", "caller_name", "caller_phone", "reported_at", "received_at",
+        ]  # fmt: skip
+
+    def get_caller_phone(self, alert: Alert) -> str:
+        return mask_phone(pii_decrypt(alert.caller_phone_encrypted)) if alert.caller_phone_encrypted else ""
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderEvent
+        fields = ["at", "from_status", "to_status", "note"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    alert = AlertSerializer()
+    station = serializers.CharField(source="station.name", default=None)
+    accepted_by = serializers.CharField(source="accepted_by.username", default=None)
+    breaches = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DispatchOrder
+        fields = [
+            "id", "status", "priority", "station", "alert", "dispatched_at", "accepted_at", "accepted_by",
+            "contacted_at", "on_scene_at", "handling_at", "resolved_at", "closed_at", "followed_up_at",
+            "accept_due", "contact_due", "on_scene_due", "outcome", "transferred_to", "breaches",
+        ]  # fmt: skip
+
+    def get_breaches(self, order: DispatchOrder) -> list[str]:
+        return [b.clock for b in order.breaches.all()]
+
+
+class OrderDetailSerializer(OrderSerializer):
+    events = OrderEventSerializer(many=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "events"]
+
+
+class StepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=[(s, s) for s in STEPS])
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    transfer_to = serializers.ChoiceField(
+        choices=[(t, t) for t in TRANSFER_TARGETS], required=False, allow_blank=True, default=""
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["step"] == "transfer" and not attrs.get("transfer_to"):
+            raise serializers.ValidationError(
+                {"transfer_to": [_("Choose dispute, criminal case or summons.")]}
+            )
+        return attrs

@@ -1,0 +1,73 @@
+"""The stations API: intake from any channel (idempotent), orders and their steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from stations.api.serializers import (
+    AlertIntakeSerializer,
+    OrderDetailSerializer,
+    OrderSerializer,
+    StepSerializer,
+)
+from stations.models import DispatchOrder, OrderEvent
+from stations.selectors import orders_visible_to
+from stations.services import alert_intake, order_step
+
+
+class AlertViewSet(viewsets.GenericViewSet):
+    serializer_class = AlertIntakeSerializer
+
+    @extend_schema(
+        request=AlertIntakeSerializer,
+        responses={201: OrderSerializer, 200: OrderSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, description="Same key twice: one alert."
+            )
+        ],
+    )
+    def create(self, request: Request) -> Response:
+        """Report an alert. It is saved and dispatched to the station covering its village; the
+        answer is the dispatch order (201), or the existing one for a repeated Idempotency-Key (200)."""
+        serializer = AlertIntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()[:100] or None
+        result = alert_intake(actor=request.user, idempotency_key=key, **serializer.validated_data)
+        order = DispatchOrder.objects.select_related("alert__village", "station", "accepted_by").get(
+            pk=result.order.pk
+        )
+        return Response(
+            OrderSerializer(order).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_fields = ["status", "station", "priority"]
+
+    def get_queryset(self) -> QuerySet[DispatchOrder]:
+        qs = orders_visible_to(self.request.user).prefetch_related("breaches")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(Prefetch("events", queryset=OrderEvent.objects.order_by("at", "id")))
+        return qs
+
+    def get_serializer_class(self) -> type:
+        return OrderDetailSerializer if self.action in ("retrieve", "step") else OrderSerializer
+
+    @extend_schema(request=StepSerializer, responses=OrderDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def step(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the next step: accept, contact, arrive, handle, resolve, transfer, close, follow_up."""
+        order = self.get_object()
+        serializer = StepSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order_step(order=order, actor=request.user, **serializer.validated_data)
+        return Response(OrderDetailSerializer(self.get_queryset().get(pk=order.pk)).data)

@@ -1,0 +1,154 @@
+"""Demo history for the stations app: a joint-duty station per police station, the 1310 SLA
+profiles, a year of handled alerts and a few open ones, so the dashboards are not empty."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from governance.models import Agency, Membership, Region
+from stations.models import DispatchOrder, SlaProfile, Station
+from stations.services import alert_intake, order_step
+
+COUNTY_CODE = "330802"
+HISTORY_DAYS = 365
+HISTORY_ALERTS = 300
+SUMMARIES = {
+    "public_order": ["村口有人吵架推搡", "夜间噪音扰民", "醉酒人员滋事", "广场舞场地争执"],
+    "dispute": ["邻里宅基地边界纠纷", "家庭矛盾求助", "劳务费拖欠纠纷", "预付卡退费纠纷"],
+    "traffic": ["电动车与行人碰擦", "路口车辆刮擦", "农用车占道"],
+    "criminal": ["电动车被盗", "疑似电信诈骗", "入室盗窃"],
+    "help": ["老人走失", "儿童走失求助", "钥匙反锁求助"],
+    "fire_disaster": ["山林烟火", "河道水位上涨"],
+    "non_police": ["路灯损坏", "垃圾清运不及时", "自来水停水咨询"],
+}
+CATEGORY_WEIGHTS = {
+    "public_order": 30,
+    "dispute": 25,
+    "traffic": 15,
+    "criminal": 8,
+    "help": 12,
+    "fire_disaster": 2,
+    "non_police": 8,
+}
+CHANNEL_WEIGHTS = {"110": 55, "12345": 20, "hotline": 8, "grid": 8, "walk_in": 5, "volunteer": 2, "online": 2}
+
+
+def seed_demo_history(*, seed: int) -> str | None:
+    county = Region.objects.filter(code=COUNTY_CODE).first()
+    if county is None or Station.objects.filter(region__path__startswith=county.path).exists():
+        return None
+    rng = random.Random(seed * 31 + 3)
+    with transaction.atomic():
+        for priority in (1, 2):
+            SlaProfile.objects.get_or_create(
+                county=None,
+                priority=priority,
+                defaults={
+                    "accept_seconds": 60,
+                    "contact_seconds": 180,
+                    "on_scene_seconds": 600,
+                    "rural_on_scene_seconds": 900,
+                },
+            )
+        stations = _stations(county)
+        opened, history = _alerts(county, stations, rng)
+    return f"Stations: {len(stations)} joint-duty stations, {history} past alerts over a year, {opened} open today."
+
+
+def _stations(county: Region) -> list[Station]:
+    stations = []
+    police = Agency.objects.filter(kind=Agency.Kind.POLICE_STATION, region__path__startswith=county.path)
+    for agency in police.prefetch_related("served_regions").order_by("pk"):
+        served = list(agency.served_regions.all())
+        station = Station.objects.create(
+            name=agency.name.replace("派出所", "联勤警务站"),
+            kind=Station.Kind.JOINT_DUTY,
+            police_agency=agency,
+            region=agency.region,
+            phone=agency.phone,
+        )
+        station.covered_regions.set(served)
+        paths = [r.path for r in served]
+        partners = [
+            a
+            for a in Agency.objects.filter(
+                kind__in=[
+                    Agency.Kind.JUDICIAL_OFFICE,
+                    Agency.Kind.TOWNSHIP_GOVERNMENT,
+                    Agency.Kind.MEDIATION_COMMITTEE,
+                ]
+            ).select_related("region")
+            if any(a.region.path.startswith(p) for p in paths)
+        ]
+        station.stationed_agencies.set(partners)
+        stations.append(station)
+    return stations
+
+
+def _alerts(county: Region, stations: list[Station], rng: random.Random) -> tuple[int, int]:
+    villages = list(
+        Region.objects.filter(path__startswith=county.path, level=Region.Level.VILLAGE)
+        .exclude(boundary=None)
+        .order_by("code")
+    )
+    officers = {
+        s.pk: list(
+            Membership.objects.filter(
+                agency=s.police_agency, role=Membership.Role.OFFICER, active=True
+            ).select_related("user")
+        )
+        for s in stations
+    }
+    now = timezone.now()
+    categories, cweights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
+    channels, chweights = zip(*CHANNEL_WEIGHTS.items(), strict=True)
+    history = 0
+    for i in range(HISTORY_ALERTS + 4):
+        village = rng.choice(villages)
+        category = rng.choices(categories, cweights)[0]
+        past = i < HISTORY_ALERTS
+        # More calls in the evening and in summer; none in the future.
+        day = rng.randint(1, HISTORY_DAYS) if past else 0
+        hour = rng.choice([8, 9, 10, 14, 15, 16, 19, 20, 21, 22]) if past else None
+        at = (
+            (now - timedelta(days=day)).replace(hour=hour, minute=rng.randint(0, 59))
+            if hour is not None
+            else now - timedelta(minutes=rng.randint(1, 8))
+        )
+        result = alert_intake(
+            actor=None,
+            channel=rng.choices(channels, chweights)[0],
+            category=category,
+            summary=rng.choice(SUMMARIES[category]),
+            address=f"{village.name}{rng.randint(1, 80)}号附近",
+            village_code=village.code,
+            reported_at=at,
+            now=at,
+            notify=not past,
+        )
+        order = result.order
+        staff = officers.get(order.station_id or 0) or []
+        if not past or not staff:
+            continue
+        officer = rng.choice(staff).user
+        # Most steps on time; about one in ten accepted late, so the statistics show breaches.
+        late = rng.random() < 0.1
+        offsets = [75 if late else rng.randint(15, 50), 150, 480, 900, 3600, 7200, 86400 * 3]
+        steps = ["accept", "contact", "arrive", "handle", "resolve", "close", "follow_up"]
+        for step, offset in zip(steps, offsets, strict=True):
+            order = order_step(
+                order=order,
+                step=step,
+                actor=officer,
+                note="已调解处理完毕" if step == "resolve" else "",
+                at=at + timedelta(seconds=offset),
+            )
+        history += 1
+    opened = DispatchOrder.objects.filter(
+        status__in=DispatchOrder.OPEN, alert__village__path__startswith=county.path
+    ).count()
+    return opened, history

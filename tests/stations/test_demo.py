@@ -1,0 +1,40 @@
+"""The demo county gets stations and a year of handled alerts, and a second run adds nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from governance.demo import demo_seed
+from stations.demo import HISTORY_ALERTS, seed_demo_history
+from stations.models import Alert, ClockBreach, DispatchOrder, Station
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_seed(seed=2026)
+        summary = seed_demo_history(seed=2026)
+        yield summary
+        transaction.set_rollback(True)
+
+
+def test_demo_has_a_station_per_police_station_and_a_year_of_alerts(seeded):
+    assert (
+        seeded == f"Stations: 6 joint-duty stations, {HISTORY_ALERTS} past alerts over a year, 4 open today."
+    )
+    assert Station.objects.count() == 6
+    assert Alert.objects.count() == HISTORY_ALERTS + 4
+    assert DispatchOrder.objects.filter(status="followed_up").count() == HISTORY_ALERTS
+    assert DispatchOrder.objects.filter(status="dispatched").count() == 4
+    # Some clocks passed in the history, so the on-time statistics are not trivially 100 %.
+    assert 0 < ClockBreach.objects.count() < HISTORY_ALERTS
+    span = Alert.objects.order_by("reported_at")
+    assert (span.last().reported_at - span.first().reported_at).days > 300
+
+
+def test_second_run_adds_nothing(seeded):
+    assert seed_demo_history(seed=2026) is None
+    assert Station.objects.count() == 6

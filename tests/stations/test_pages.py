@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from governance.models import Membership
+from stations.models import Alert, DispatchOrder
+from stations.services import alert_intake
+from tests.governance.factories import county
+from tests.stations.factories import station_for
+
+pytestmark = pytest.mark.django_db
+R = Membership.Role
+
+
+@pytest.fixture
+def world():
+    c = county()
+    c.station = station_for(c)
+    c.officer = c.person(R.OFFICER, c.station_a)
+    return c
+
+
+def report(summary="村口打架"):
+    return alert_intake(
+        actor=None,
+        channel="110",
+        category="public_order",
+        summary=summary,
+        address="村口",
+        village_code="330802001001",
+    )
+
+
+def test_dashboard_lists_open_orders_with_a_clock(world, client):
+    report()
+    client.force_login(world.officer)
+    html = client.get("/stations/").content.decode()
+    assert world.station.name in html
+    assert "村口打架" in html
+    assert "data-due=" in html
+
+
+def test_open_orders_fragment_has_constant_queries(world, client):
+    client.force_login(world.officer)
+    url = f"/stations/{world.station.pk}/open-orders/"
+    report()
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(15):
+        report(f"警情{i}")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).content.decode().count("data-order-id") == 16
+    assert len(many) == len(few) <= 12
+
+
+def test_grid_worker_has_no_station_dashboard(world, client):
+    worker = world.person(R.GRID_WORKER, world.township_gov_a, scope=world.village_a1)
+    client.force_login(worker)
+    assert client.get("/stations/").status_code == 404
+    assert client.get(f"/stations/{world.station.pk}/open-orders/").status_code == 404
+
+
+def test_out_of_order_step_from_the_page_shows_the_reason_and_changes_nothing(world, client):
+    order = report().order
+    client.force_login(world.officer)
+    response = client.post(f"/stations/orders/{order.pk}/step/", {"step": "close"}, follow=True)
+    assert "it must be" in response.content.decode() or "必须" in response.content.decode()
+    assert DispatchOrder.objects.get(pk=order.pk).status == "dispatched"
+
+
+def test_desk_form_registers_and_dispatches_or_shows_field_errors(world, client):
+    client.force_login(world.officer)
+    form = {
+        "channel": "walk_in", "category": "help", "summary": "老人走失", "village_code": "330802001001",
+        "address": "新塘社区", "caller_phone": "123",
+    }  # fmt: skip
+    bad = client.post("/stations/alerts/new/", form)
+    assert bad.status_code == 200
+    assert "is-invalid" in bad.content.decode()
+    assert Alert.objects.count() == 0
+    good = client.post("/stations/alerts/new/", form | {"caller_phone": "13812345678"})
+    assert good.status_code == 302
+    assert Alert.objects.get().order.station == world.station
