@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from governance.actors import Actor
 from governance.background import on_commit_delay
@@ -281,6 +282,16 @@ STEPS: dict[str, Step] = {
     "close": Step((S.RESOLVED, S.TRANSFERRED), S.CLOSED, "closed_at"),
     "follow_up": Step((S.CLOSED,), S.FOLLOWED_UP, "followed_up_at"),
 }
+STEP_LABELS = {
+    "accept": _lazy("accept"),
+    "contact": _lazy("mark the parties contacted on"),
+    "arrive": _lazy("mark on scene"),
+    "handle": _lazy("start handling"),
+    "resolve": _lazy("resolve"),
+    "transfer": _lazy("transfer"),
+    "close": _lazy("close"),
+    "follow_up": _lazy("record the follow-up of"),
+}
 TRANSFER_TARGETS = ("dispute", "criminal_case", "summons")
 # Which clock a step stops, for on-time statistics.
 _CLOCK_OF_STEP = {"accept": "accept", "contact": "contact", "arrive": "on_scene"}
@@ -327,7 +338,7 @@ def order_step(
         raise InvalidTransition(
             _("Cannot %(step)s an order that is %(status)s; it must be %(needed)s first.")
             % {
-                "step": step,
+                "step": STEP_LABELS[step],
                 "status": S(order.status).label,
                 "needed": " / ".join(str(S(s).label) for s in spec.sources),
             }

@@ -128,7 +128,7 @@ def test_on_scene_before_accepted_is_refused_with_the_reason(world):
     with pytest.raises(InvalidTransition) as info:
         order_step(order=order, step="arrive", actor=world.officer)
     assert info.value.message == (
-        "Cannot arrive an order that is Dispatched; it must be Parties contacted first."
+        "Cannot mark on scene an order that is Dispatched; it must be Parties contacted first."
     )
     assert DispatchOrder.objects.get(pk=order.pk).status == S.DISPATCHED
 
