@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from governance.celery import app as celery_app
 
@@ -20,6 +21,22 @@ def _celery_runs_tasks_in_process() -> Iterator[None]:
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(settings: Any) -> Iterator[None]:
+    """Tests assert the English source of messages; the Chinese default is tested on its own
+    (tests/governance/test_pages.py, test_translations.py and the browser tests)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def chinese_default(settings: Any) -> None:
+    """The platform as shipped: Simplified Chinese unless the user chose otherwise."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    translation.activate("zh-hans")
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,11 @@ def browser() -> Iterator[Any]:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def _shipped_language(chinese_default: None) -> None:
+    """The browser tests see the platform as shipped: Chinese by default."""
+
+
 @pytest.fixture
 def page_factory(browser: Any, live_server: Any) -> Iterator[Any]:
     """New pages with their own context; every request made is recorded on ``page.requested``."""

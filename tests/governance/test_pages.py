@@ -23,13 +23,13 @@ def test_anonymous_visitor_is_sent_to_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_login_page_speaks_chinese_by_default(client):
+def test_login_page_speaks_chinese_by_default(client, chinese_default):
     html = client.get("/accounts/login/").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "登录" in html
 
 
-def test_english_is_available(client):
+def test_english_is_available(client, chinese_default):
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     html = client.get("/accounts/login/").content.decode()
     assert '<html lang="en">' in html
