@@ -97,6 +97,10 @@ class Alert(models.Model):
         FIRE_DISASTER = "fire_disaster", _("Fire or disaster")
         NON_POLICE = "non_police", _("Non-police matter")
 
+    class Risk(models.TextChoices):
+        YELLOW = "yellow", _("Repeat: flagged")
+        RED = "red", _("Red risk")
+
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     priority = models.PositiveSmallIntegerField(_("priority"), default=3)
@@ -119,6 +123,17 @@ class Alert(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    source_client = models.ForeignKey(
+        "IntegrationClient", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    # Repeat and duplicate recognition (DESIGN.md section 4), decided at intake.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    repeat_count = models.PositiveSmallIntegerField(_("earlier related alerts (30 days)"), default=0)
+    risk_level = models.CharField(_("risk"), max_length=6, choices=Risk.choices, blank=True)
+    risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+    needs_dispute_case = models.BooleanField(_("needs a dispute case"), default=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -144,6 +159,7 @@ class DispatchOrder(models.Model):
         CLOSED = "closed", _("Closed")
         FOLLOWED_UP = "followed_up", _("Followed up")
         REDIRECTED = "redirected", _("Redirected to the owning agency")
+        MERGED = "merged", _("Merged into an earlier alert")
         INVALID = "invalid", _("Invalid")
 
     OPEN = (Status.DISPATCHED, Status.ACCEPTED, Status.CONTACTED, Status.ON_SCENE, Status.HANDLING)
@@ -249,3 +265,89 @@ class ClockBreach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.clock}"
+
+
+class Summons(models.Model):
+    """A whistle (吹哨): a station or a grid worker obliges named agencies to report in and stay
+    until the matter is done (事不完人不撤). Works both ways: grid to police, police to grid."""
+
+    class Urgency(models.TextChoices):
+        EMERGENCY = "emergency", _("Emergency (check in within 30 minutes)")
+        ROUTINE = "routine", _("Routine (check in within 72 hours)")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        HANDLED = "handled", _("Handled, awaiting verification")
+        VERIFIED = "verified", _("Verified")
+
+    order = models.ForeignKey(
+        DispatchOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="summonses"
+    )
+    village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+")
+    whistler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    whistler_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="whistles_blown")
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("whistled at"))
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("summons")
+        verbose_name_plural = _("summonses")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.reason[:30]}"
+
+
+class SummonsTarget(models.Model):
+    """One agency called by a whistle: it must check in by ``check_in_due``, then handle."""
+
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="targets")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="summoned"
+    )
+    check_in_due = models.DateTimeField(_("check in by"))
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    check_in_late = models.BooleanField(default=False)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("what was done"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["summons_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["summons", "agency"], name="summons_agency_once")]
+
+    def __str__(self) -> str:
+        return f"{self.summons_id} → {self.agency_id}"
+
+
+class IntegrationClient(models.Model):
+    """An integrating system (a 110 or 12345 platform) that pushes alerts with an API key.
+    Only a hash of the key is stored; the key is shown once when it is issued."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
+    key_prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("integrating system")
+        verbose_name_plural = _("integrating systems")
+
+    def __str__(self) -> str:
+        return self.name

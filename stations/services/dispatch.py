@@ -20,7 +20,7 @@ from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
 from governance.selectors import user_may, village_at
 from governance.services.audit import audit_record
 from stations import tasks
-from stations.models import Alert, ClockBreach, DispatchOrder, OrderEvent
+from stations.models import Alert, ClockBreach, DispatchOrder, IntegrationClient, OrderEvent
 from stations.selectors import sla_profile_for, station_for_village, user_may_act_on
 
 S = DispatchOrder.Status
@@ -67,6 +67,7 @@ def alert_intake(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     notify: bool = True,
+    source_client: IntegrationClient | None = None,
 ) -> IntakeResult:
     """Save an alert from any channel and dispatch it to the station covering its village.
 
@@ -117,6 +118,7 @@ def alert_intake(
                 idempotency_key=idempotency_key or None,
                 now=now,
                 notify=notify,
+                source_client=source_client,
             )
     except IntegrityError:
         # A concurrent intake with the same key won the unique constraint: its alert is the one.
@@ -206,8 +208,10 @@ def _intake_write(
     idempotency_key: str | None,
     now: datetime,
     notify: bool,
+    source_client: IntegrationClient | None,
 ) -> IntakeResult:
     alert = Alert.objects.create(
+        source_client=source_client,
         channel=channel,
         category=category,
         priority=priority,
