@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from governance.models import Membership, OutboundChannel
 from governance.services.notifications import notification_send
-from stations.models import ClockBreach, DispatchOrder
+from stations.models import Alert, ClockBreach, DispatchOrder
 from stations.selectors import STATION_ROLES, commanders_for
 
 
@@ -61,6 +61,27 @@ def escalate_breach(*, breach_id: int) -> int:
             link=f"/stations/orders/{order.pk}/",
             kind="order.breach",
             idempotency_key=f"breach:{breach.pk}:{membership.user_id}",
+            channels=channels,
+        )
+    return len(commanders)
+
+
+def escalate_red_risk(*, alert_id: int) -> int:
+    """A red-risk alert (risk words, or five calls in 90 days) goes to the shift commanders at once."""
+    alert = Alert.objects.select_related("village", "order__station").filter(pk=alert_id).first()
+    if alert is None:
+        return 0
+    order = getattr(alert, "order", None)
+    channels = list(OutboundChannel.objects.filter(enabled=True, kind=OutboundChannel.Kind.SMS))
+    commanders = commanders_for(order.station if order else None, alert.village)
+    for membership in commanders:
+        notification_send(
+            recipient=membership.user,
+            title=_("Red risk: %(summary)s") % {"summary": alert.summary},
+            body=f"{alert.village.name} · {'; '.join(alert.risk_reasons)}",
+            link=f"/stations/orders/{order.pk}/" if order else "",
+            kind="alert.red_risk",
+            idempotency_key=f"red:{alert.pk}:{membership.user_id}",
             channels=channels,
         )
     return len(commanders)

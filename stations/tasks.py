@@ -17,6 +17,11 @@ def escalate_breach_task(breach_id: int) -> int:
     return notifications.escalate_breach(breach_id=breach_id)
 
 
+@shared_task(name="stations.escalate_red_risk", acks_late=True)
+def escalate_red_risk_task(alert_id: int) -> int:
+    return notifications.escalate_red_risk(alert_id=alert_id)
+
+
 @shared_task(name="stations.sla_sweep", acks_late=True)
 def sla_sweep_task() -> int:
     return services.sla_sweep()

@@ -21,6 +21,7 @@ from governance.selectors import user_may, village_at
 from governance.services.audit import audit_record
 from stations import tasks
 from stations.models import Alert, ClockBreach, DispatchOrder, IntegrationClient, OrderEvent
+from stations.repeats import recognise
 from stations.selectors import sla_profile_for, station_for_village, user_may_act_on
 
 S = DispatchOrder.Status
@@ -210,7 +211,23 @@ def _intake_write(
     notify: bool,
     source_client: IntegrationClient | None,
 ) -> IntakeResult:
+    phone_hash = pii_lookup_hash(caller_phone) if caller_phone else ""
+    seen = recognise(
+        category=category,
+        village=village,
+        address=address,
+        lng=lng,
+        lat=lat,
+        phone_hash=phone_hash,
+        text=f"{summary} {description}",
+        now=now,
+    )
     alert = Alert.objects.create(
+        duplicate_of=seen.duplicate_of,
+        repeat_count=seen.repeat_count,
+        risk_level=seen.risk_level,
+        risk_reasons=seen.reasons,
+        needs_dispute_case=seen.needs_dispute_case,
         source_client=source_client,
         channel=channel,
         category=category,
@@ -223,11 +240,13 @@ def _intake_write(
         village=village,
         caller_name=caller_name,
         caller_phone_encrypted=pii_encrypt(caller_phone) if caller_phone else "",
-        caller_phone_hash=pii_lookup_hash(caller_phone) if caller_phone else "",
+        caller_phone_hash=phone_hash,
         reported_at=reported_at,
         idempotency_key=idempotency_key,
         created_by=actor if isinstance(actor, User) else None,
     )
+    if seen.duplicate_of is not None:
+        return _merge_duplicate(actor=actor, alert=alert, first=seen.duplicate_of, now=now)
     station = station_for_village(village)
     accept_due = contact_due = on_scene_due = None
     if priority <= 2:
@@ -266,6 +285,30 @@ def _intake_write(
     )
     if notify:
         on_commit_delay(tasks.notify_new_order_task, order.pk)
+    if seen.risk_level == Alert.Risk.RED:
+        on_commit_delay(tasks.escalate_red_risk_task, alert.pk)
+    return IntakeResult(alert, order, created=True)
+
+
+def _merge_duplicate(*, actor: Actor, alert: Alert, first: Alert, now: datetime) -> IntakeResult:
+    """A second call about the same event: kept (the caller counts) but not dispatched again.
+    The first order's history shows the extra call."""
+    first_order = first.order
+    order = DispatchOrder.objects.create(
+        alert=alert, station=first_order.station, priority=alert.priority, dispatched_at=now, status=S.MERGED
+    )
+    OrderEvent.objects.create(
+        order=order, at=now, actor=_user(actor), to_status=S.MERGED, note=f"#{first_order.pk}"
+    )
+    OrderEvent.objects.create(
+        order=first_order,
+        at=now,
+        actor=_user(actor),
+        from_status=first_order.status,
+        to_status=first_order.status,
+        note=f"duplicate call merged: alert #{alert.pk}",
+    )
+    audit_record(actor=actor, verb="alert.merge", target=alert, changes={"duplicate_of": [None, first.pk]})
     return IntakeResult(alert, order, created=True)
 
 

@@ -99,13 +99,15 @@ def test_steps_through_the_api_and_an_out_of_order_step_is_409(world, api):
 def test_open_orders_list_has_a_constant_query_count(world, api):
     api.force_authenticate(world.hotline_operator)
     for i in range(3):
-        api.post("/api/v1/alerts/", ALERT | {"summary": f"纠纷{i}"}, format="json")
+        api.post("/api/v1/alerts/", ALERT | {"summary": f"纠纷{i}", "address": f"下张村{i}号"}, format="json")
     api.force_authenticate(world.officer)
     with CaptureQueriesContext(connection) as few:
         api.get("/api/v1/orders/", {"status": "dispatched"})
     for i in range(20):
         api.force_authenticate(world.hotline_operator)
-        api.post("/api/v1/alerts/", ALERT | {"summary": f"更多{i}"}, format="json")
+        api.post(
+            "/api/v1/alerts/", ALERT | {"summary": f"更多{i}", "address": f"下张村{i + 10}号"}, format="json"
+        )
     api.force_authenticate(world.officer)
     with CaptureQueriesContext(connection) as many:
         assert len(api.get("/api/v1/orders/", {"status": "dispatched"}).json()["results"]) == 23

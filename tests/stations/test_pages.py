@@ -23,12 +23,13 @@ def world():
 
 
 def report(summary="村口打架"):
+    # A distinct address per report: the same place within 30 minutes is merged as one event.
     return alert_intake(
         actor=None,
         channel="110",
         category="public_order",
         summary=summary,
-        address="村口",
+        address=f"{summary}处",
         village_code="330802001001",
     )
 
