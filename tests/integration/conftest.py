@@ -10,6 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
+from django.db import connection
+
+from governance.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,3 +69,23 @@ def clean_env() -> dict[str, str]:
 def worker_log(tmp_path: Path) -> Iterator[Path]:
     log = tmp_path / "worker.log"
     yield log
+
+
+@pytest.fixture
+def worker(transactional_db, clean_env, worker_log) -> Iterator[None]:
+    """A real worker with beat on Redis and the test's PostgreSQL database; the test process
+    enqueues to Redis instead of running tasks in-process."""
+    redis_url = os.environ["REDIS_URL"]
+    redis.Redis.from_url(redis_url).flushdb()  # the suite's own Redis database: no stale tasks
+    db = connection.settings_dict
+    env = clean_env | {
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+    }
+    celery_app.conf.task_always_eager = False
+    process = start_worker(env, worker_log, pool="prefork")
+    try:
+        yield
+    finally:
+        stop(process)
+        celery_app.conf.task_always_eager = True

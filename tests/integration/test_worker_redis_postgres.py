@@ -3,39 +3,16 @@ even when the task is delivered several times, and beat runs the periodic tasks.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
-import redis
-from django.db import connection, transaction
+from django.db import transaction
 
-from governance.celery import app as celery_app
 from governance.models import DeliveryAttempt, Heartbeat, OutboundChannel, OutboundMessage
 from governance.services.notifications import broadcast_send, notification_send
 from governance.tasks import deliver_outbound_message_task
 from tests.governance.factories import person
-from tests.integration.conftest import start_worker, stop, wait_for
+from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker(transactional_db, clean_env, worker_log) -> Iterator[None]:
-    redis_url = os.environ["REDIS_URL"]
-    redis.Redis.from_url(redis_url).flushdb()  # the suite's own Redis database: no stale tasks
-    db = connection.settings_dict
-    env = clean_env | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-    }
-    celery_app.conf.task_always_eager = False
-    process = start_worker(env, worker_log, pool="prefork")
-    try:
-        yield
-    finally:
-        stop(process)
-        celery_app.conf.task_always_eager = True
 
 
 def status_of(message_id: int) -> str:
