@@ -139,7 +139,11 @@ class Alert(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
-        indexes = [models.Index(fields=["village", "received_at"], name="alert_village_received")]
+        indexes = [
+            models.Index(fields=["village", "received_at"], name="alert_village_received"),
+            # Repeat recognition looks up the same village and address within 90 days.
+            models.Index(fields=["village", "address", "received_at"], name="alert_village_address"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.summary}"

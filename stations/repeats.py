@@ -77,15 +77,18 @@ def recognise(
     now: datetime,
 ) -> Recognition:
     """Look back 90 days for related alerts (one query on indexed columns) and decide."""
-    near = Q(village=village)
+    # Only what could match: the same village and address, a small box around the point, or the
+    # same caller; always the same category. Each branch is an indexed lookup.
+    related = Q(village=village, address=address.strip())
     if lng is not None and lat is not None:
         d = MERGE_DISTANCE_M * _DEG_PER_M * 2
-        near |= Q(lng__range=(lng - d, lng + d), lat__range=(lat - d, lat + d))
-    related = Q(near)
+        related |= Q(village=village, lng__range=(lng - d, lng + d), lat__range=(lat - d, lat + d))
     if phone_hash:
         related |= Q(caller_phone_hash=phone_hash)
     earlier = list(
-        Alert.objects.filter(related, received_at__gte=now - RED_WINDOW, received_at__lte=now)
+        Alert.objects.filter(
+            related, category=category, received_at__gte=now - RED_WINDOW, received_at__lte=now
+        )
         .select_related("order")
         .order_by("-received_at")[:500]
     )
