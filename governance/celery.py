@@ -18,7 +18,7 @@ QUEUES = ("dispatch", "default", "scores")
 def _configure() -> None:
     from django.conf import settings
 
-    for folder in ("out", "processed"):
+    for folder in ("out", "processed", "control"):
         if settings.CELERY_BROKER_URL == "filesystem://":
             (settings.CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     app.conf.update(
