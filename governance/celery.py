@@ -71,6 +71,12 @@ def _configure() -> None:
                 "task": "stations.sla_sweep",
                 "schedule": 5.0,
             },
+            # Summons check-in deadlines (emergency 30 min, routine 72 h): once a minute flags a
+            # missed check-in within a minute of its deadline, at the cost of one small query.
+            "stations-summons-sweep": {
+                "task": "stations.summons_sweep",
+                "schedule": 60.0,
+            },
             "notifications-sweep": {
                 "task": "governance.sweep_outbound_messages",
                 "schedule": 60.0,

@@ -299,6 +299,8 @@ class Summons(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # A retried whistle (same key) is the same whistle.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

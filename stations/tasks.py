@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from stations import notifications, services
+from stations.services import summons
 
 
 @shared_task(name="stations.notify_new_order", acks_late=True)
@@ -25,3 +26,13 @@ def escalate_red_risk_task(alert_id: int) -> int:
 @shared_task(name="stations.sla_sweep", acks_late=True)
 def sla_sweep_task() -> int:
     return services.sla_sweep()
+
+
+@shared_task(name="stations.notify_summons", acks_late=True)
+def notify_summons_task(summons_id: int, wave: int = 0) -> int:
+    return summons.summons_notify(summons_id=summons_id, wave=wave)
+
+
+@shared_task(name="stations.summons_sweep", acks_late=True)
+def summons_sweep_task() -> int:
+    return summons.summons_sweep()

@@ -166,6 +166,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "stations.models.DispatchOrder.Status",
+        "SummonsStatusEnum": "stations.models.Summons.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -97,9 +97,12 @@ def alert_intake(
     if fields:
         raise ValidationFailed(_("The alert is not valid."), fields=fields)
     assert village is not None
-    # ``actor`` None is the platform itself (a sweep, an import); a person must cover the village.
+    # ``actor`` None is the platform itself (a sweep, an import); a person must cover the village,
+    # and an integrating system may only report for the regions its agency serves.
     if actor is not None and not user_may(actor, "alerts.intake", village):
         raise PermissionDenied(_("You may not report alerts for this village."))
+    if source_client is not None and not _client_serves(source_client, village):
+        raise PermissionDenied(_("This village is outside the area of the integrating system."))
     try:
         with transaction.atomic():
             return _intake_write(
@@ -127,6 +130,11 @@ def alert_intake(
             raise
         existing = Alert.objects.select_related("order").get(idempotency_key=idempotency_key)
         return IntakeResult(existing, existing.order, created=False)
+
+
+def _client_serves(client: IntegrationClient, village: Region) -> bool:
+    paths = [r.path for r in client.agency.served_regions.all()] or [client.agency.region.path]
+    return any(village.path.startswith(p) for p in paths)
 
 
 def _validate_intake(

@@ -39,7 +39,12 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
     assert probe["cache"].endswith("FileBasedCache")
     assert (probe["tz"], probe["lang"]) == ("Asia/Shanghai", "zh-hans")
     assert probe["queues"] == ["default", "dispatch", "scores"]
-    assert probe["beat"] == ["notifications-sweep", "stations-sla-sweep", "worker-heartbeat"]
+    assert probe["beat"] == [
+        "notifications-sweep",
+        "stations-sla-sweep",
+        "stations-summons-sweep",
+        "worker-heartbeat",
+    ]
 
 
 def test_database_and_redis_urls_switch_to_postgres_and_redis():

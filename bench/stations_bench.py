@@ -1,6 +1,6 @@
 """Benchmark of the stations app, printed as a table and saved as JSON in bench/results/.
 
-    .venv/bin/python bench/stations.py [--history 100000] [--open 10000] [--intakes 300]
+    .venv/bin/python bench/stations_bench.py [--history 100000] [--open 10000] [--intakes 300]
 
 Seeds the demo county into a scratch database (PostgreSQL ``rongzhi_bench_stations`` when it
 answers on localhost), bulk-loads ``--history`` closed alerts over a year and ``--open`` open
