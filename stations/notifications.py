@@ -34,7 +34,8 @@ def notify_new_order(*, order_id: int) -> int:
             body=f"{order.alert.village.name} · {order.alert.address}",
             link=f"/stations/orders/{order.pk}/",
             kind="order.new",
-            idempotency_key=f"order:{order.pk}:new:{membership.user_id}",
+            # Per station: an order re-dispatched back to a station is news to it again.
+            idempotency_key=f"order:{order.pk}:station:{station.pk}:new:{membership.user_id}",
         )
         sent += 1
     return sent

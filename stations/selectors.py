@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import operator
+from dataclasses import dataclass
+from functools import reduce
+
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from governance.actors import Actor
 from governance.models import Membership, Region
-from governance.selectors import jurisdiction_for
-from stations.models import DispatchOrder, SlaProfile, Station
+from governance.models.regions import path_ancestors
+from governance.selectors import jurisdiction_for, regions_under
+from stations.models import ClockBreach, DispatchOrder, SlaProfile, Station
 
 R = Membership.Role
 STATION_ROLES = {R.OFFICER, R.AUXILIARY, R.COMMANDER}
@@ -106,4 +111,177 @@ def commanders_for(station: Station | None, village: Region) -> list[Membership]
         )
         .select_related("user")
         .distinct()
+    )
+
+
+# --- The commander board ---------------------------------------------------------------------
+
+# Who sees the "four full coverages" report: the people who answer for a whole area.
+COVERAGE_ROLES = {R.COUNTY_ADMIN, R.COMMANDER, R.TOWNSHIP_OFFICIAL}
+
+
+def _board_condition(user: Actor) -> Q | None:
+    """Where the user sees open orders on the commander board: where they command, and (read
+    only) where they administer the county. None: no board at all."""
+    j = jurisdiction_for(user)
+    if j.is_superuser:
+        return Q()
+    # region.manage is held by county administrators only (ROLE_CAPABILITIES).
+    conditions = [
+        c
+        for c in (
+            j.region_filter("orders.command", prefix="alert__village__"),
+            j.region_filter("region.manage", prefix="alert__village__"),
+        )
+        if c is not None
+    ]
+    return reduce(operator.or_, conditions) if conditions else None
+
+
+def user_may_view_board(user: Actor) -> bool:
+    return _board_condition(user) is not None
+
+
+def user_may_view_coverage(user: Actor) -> bool:
+    j = jurisdiction_for(user)
+    return j.is_superuser or bool(COVERAGE_ROLES & set(j.roles))
+
+
+def commands_over(user: Actor, station: Station | None, village: Region) -> bool:
+    """Whether the user is a shift commander where an order sits: over its station's seat, or
+    over its village while no station has it. No query once the jurisdiction is loaded, so a
+    board can ask it for every row."""
+    path = station.region.path if station is not None else village.path
+    return jurisdiction_for(user).covers("orders.command", path)
+
+
+def board_orders_for(user: Actor) -> QuerySet[DispatchOrder]:
+    """Every open order of the user's area, in the order a commander deals with them: orders
+    whose clock has passed (the longest overdue first), then orders no station has, then by
+    priority and dispatch time. Two queries, however many orders (the breaches prefetched)."""
+    condition = _board_condition(user)
+    if condition is None:
+        return DispatchOrder.objects.none()
+    first_breach_due = (
+        ClockBreach.objects.filter(order=OuterRef("pk")).order_by("due_at").values("due_at")[:1]
+    )
+    return (
+        DispatchOrder.objects.filter(condition, status__in=DispatchOrder.OPEN)
+        .select_related("alert__village__parent", "station__region", "accepted_by__profile")
+        .prefetch_related("breaches")
+        .annotate(
+            first_breach_due=Subquery(first_breach_due),
+            routed=Case(When(station__isnull=True, then=Value(0)), default=Value(1)),
+        )
+        .order_by(F("first_breach_due").asc(nulls_last=True), "routed", "priority", "dispatched_at", "pk")
+    )
+
+
+def villages_covered_by(station: Station) -> QuerySet[Region]:
+    """The villages under the regions the station covers (a covered village counts itself)."""
+    covered = list(station.covered_regions.all())
+    if not covered:
+        return Region.objects.none()
+    villages = reduce(
+        operator.or_,
+        (regions_under(r, level=Region.Level.VILLAGE, include_self=True) for r in covered),
+    )
+    return villages.order_by("code")
+
+
+# --- Four full coverages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionCoverage:
+    region: Region
+    stations: tuple[str, ...]  # names of the active stations covering the region
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.stations)
+
+
+@dataclass(frozen=True)
+class TownshipCoverage(RegionCoverage):
+    villages: tuple[RegionCoverage, ...] = ()
+
+    @property
+    def villages_covered(self) -> int:
+        return sum(1 for v in self.villages if v.covered)
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    townships: tuple[TownshipCoverage, ...]
+
+    @property
+    def townships_covered(self) -> int:
+        return sum(1 for t in self.townships if t.covered)
+
+    @property
+    def townships_percent(self) -> float:
+        return _percent(self.townships_covered, len(self.townships))
+
+    @property
+    def villages_total(self) -> int:
+        return sum(len(t.villages) for t in self.townships)
+
+    @property
+    def villages_covered(self) -> int:
+        return sum(t.villages_covered for t in self.townships)
+
+    @property
+    def villages_percent(self) -> float:
+        return _percent(self.villages_covered, self.villages_total)
+
+
+def coverage_for(user: Actor) -> Coverage:
+    """Each township and village of the user's area, and which active stations cover it (a
+    station covers a region when one of its covered regions is the region or an ancestor).
+    Two queries, whatever the number of villages."""
+    j = jurisdiction_for(user)
+    roots = j.paths("region.view")
+    L = Region.Level
+    if roots:
+        # A user whose area is a village still sees it under its township.
+        above = {a for p in roots for a in path_ancestors(p)}
+        area = reduce(operator.or_, (Q(path__startswith=p) for p in roots)) | Q(path__in=above)
+    elif j.is_superuser:
+        area = Q()
+    else:
+        return Coverage(townships=())
+    regions = Region.objects.filter(area, level__in=[L.TOWNSHIP, L.VILLAGE]).only(
+        "id", "code", "name", "path", "level", "parent_id"
+    )
+    # The covered regions of active stations, in or above the area: one query. (One filter()
+    # call, so the station named is the active one that matched.)
+    covering: dict[str, list[str]] = {}
+    for path, name in (
+        Region.objects.filter(area, stations__active=True)
+        .order_by("stations__name")
+        .values_list("path", "stations__name")
+    ):
+        covering.setdefault(path, []).append(name)
+
+    def stations_over(region: Region) -> tuple[str, ...]:
+        names = [n for p in [*region.ancestor_paths(), region.path] for n in covering.get(p, [])]
+        return tuple(dict.fromkeys(names))
+
+    townships: dict[int, Region] = {}
+    villages: dict[int, list[RegionCoverage]] = {}
+    for region in regions.order_by("code"):
+        if region.level == L.TOWNSHIP:
+            townships[region.pk] = region
+        elif region.parent_id is not None:
+            villages.setdefault(region.parent_id, []).append(RegionCoverage(region, stations_over(region)))
+    return Coverage(
+        townships=tuple(
+            TownshipCoverage(t, stations_over(t), villages=tuple(villages.get(pk, [])))
+            for pk, t in townships.items()
+        )
     )

@@ -1,28 +1,41 @@
-"""Station pages: the live dashboard, an order with its step buttons, the desk intake form."""
+"""Station pages: the live dashboard, an order with its step buttons, the desk intake form; the
+commander board with re-dispatch, the station map and the coverage report."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import DomainError
+from governance.geo import bounding_box, polygons_of
 from governance.models import Region
-from governance.selectors import regions_visible_to
+from governance.selectors import jurisdiction_for, regions_visible_to
 from stations.forms import DeskAlertForm
 from stations.models import ClockBreach, DispatchOrder, Station
 from stations.selectors import (
+    board_orders_for,
+    commands_over,
+    coverage_for,
     open_orders_for_station,
     orders_visible_to,
     stations_commanded_by,
     stations_staffed_by,
+    user_may_view_board,
+    user_may_view_coverage,
+    villages_covered_by,
 )
 from stations.services import STEPS, alert_intake, order_step
+from stations.services.redispatch import order_redispatch
 
 
 def _stations_of(request: HttpRequest) -> list[Station]:
@@ -58,10 +71,24 @@ def dashboard(request: HttpRequest, station_id: int | None = None) -> HttpRespon
         {
             "station": station,
             "stations": stations,
-            "orders": open_orders_for_station(station),
             "counts": counts,
+            **_open_orders_context(station),
         },
     )
+
+
+# A station rarely has more than a few dozen open orders; past this, the table shows the most
+# urgent ones and says how many more there are, so the page stays fast in a storm.
+OPEN_ORDERS_SHOWN = 200
+
+
+def _open_orders_context(station: Station) -> dict[str, object]:
+    orders = list(open_orders_for_station(station)[: OPEN_ORDERS_SHOWN + 1])
+    more = 0
+    if len(orders) > OPEN_ORDERS_SHOWN:
+        more = open_orders_for_station(station).count() - OPEN_ORDERS_SHOWN
+        orders = orders[:OPEN_ORDERS_SHOWN]
+    return {"orders": orders, "more_orders": more}
 
 
 @login_required
@@ -71,7 +98,7 @@ def open_orders(request: HttpRequest, station_id: int) -> HttpResponse:
     return render(
         request,
         "stations/_open_orders.html",
-        {"orders": open_orders_for_station(station), "now": timezone.now()},
+        _open_orders_context(station),
     )
 
 
@@ -122,3 +149,181 @@ def alert_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Alert registered and dispatched."))
             return redirect("stations:order", order_id=result.order.pk)
     return render(request, "stations/alert_new.html", {"form": form})
+
+
+# --- Commander board -------------------------------------------------------------------------
+
+# A county rarely has more open orders than this; past it the board says so instead of slowing.
+BOARD_LIMIT = 300
+
+
+def _board_context(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user_may_view_board(user):
+        raise Http404
+    orders = list(board_orders_for(user)[: BOARD_LIMIT + 1])
+    truncated = len(orders) > BOARD_LIMIT
+    del orders[BOARD_LIMIT:]
+    j = jurisdiction_for(user)
+    commands = j.is_superuser or bool(j.paths("orders.command"))
+    # Computed here, not per row in the template: the check costs no query.
+    for order in orders:
+        order.may_redispatch = commands and commands_over(user, order.station, order.alert.village)  # type: ignore[attr-defined]
+    counts: dict[str, int] = {
+        "open": len(orders),
+        "breached": sum(1 for o in orders if getattr(o, "first_breach_due", None) is not None),
+        "unrouted": sum(1 for o in orders if o.station_id is None),
+    }
+    return {
+        "orders": orders,
+        "truncated": truncated,
+        "limit": BOARD_LIMIT,
+        "counts": counts,
+        "target_stations": (
+            list(stations_commanded_by(user).filter(active=True).order_by("name")) if commands else []
+        ),
+        "read_only": not commands,
+    }
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """Every open order of the commander's area on one page, breaches first, polled live."""
+    return render(request, "stations/board.html", _board_context(request))
+
+
+@login_required
+def board_orders(request: HttpRequest) -> HttpResponse:
+    """The board's table, polled every few seconds (htmx)."""
+    return render(request, "stations/_board_orders.html", _board_context(request))
+
+
+@login_required
+@require_POST
+def order_redispatch_view(request: HttpRequest, order_id: int) -> HttpResponse:
+    if not user_may_view_board(request.user):
+        raise Http404
+    order = get_object_or_404(orders_visible_to(request.user), pk=order_id)
+    station_id = request.POST.get("station", "")
+    station = (
+        Station.objects.select_related("region").filter(pk=int(station_id)).first()
+        if station_id.isdigit()
+        else None
+    )
+    try:
+        order = order_redispatch(
+            order=order, station=station, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        detail = "; ".join(m for ms in exc.fields.values() for m in ms)
+        messages.error(request, f"{exc.message} {detail}".strip())
+    else:
+        messages.success(
+            request,
+            _("Order #%(id)s sent to %(station)s.") % {"id": order.pk, "station": order.station},
+        )
+    return redirect("stations:board")
+
+
+# --- Station map -----------------------------------------------------------------------------
+
+
+@login_required
+def station_map(request: HttpRequest, station_id: int) -> HttpResponse:
+    station = _station_or_404(request, station_id)
+    return render(
+        request,
+        "stations/map.html",
+        {
+            "station": station,
+            # Police networks have no internet: no tile layer unless one is served inside.
+            "tile_url": getattr(settings, "MAP_TILE_URL", ""),
+            "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
+        },
+    )
+
+
+def _centre(geometry: dict[str, Any]) -> list[float] | None:
+    """A point inside-ish the village to pin an order without a location: the area centroid of
+    the largest outer ring, else the middle of the bounding box."""
+    try:
+        rings = [polygon[0] for polygon in polygons_of(geometry) if polygon and len(polygon[0]) >= 3]
+    except (KeyError, TypeError, IndexError):
+        return None
+    best: tuple[float, float, float] | None = None
+    for ring in rings:
+        a = cx = cy = 0.0
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            cross = x1 * y2 - x2 * y1
+            a += cross
+            cx += (x1 + x2) * cross
+            cy += (y1 + y2) * cross
+        if a and (best is None or abs(a) > abs(best[0])):
+            best = (a, cx / (3 * a), cy / (3 * a))
+    if best is not None:
+        return [round(best[1], 6), round(best[2], 6)]
+    if not rings:
+        return None
+    min_lng, min_lat, max_lng, max_lat = bounding_box(geometry)
+    return [round((min_lng + max_lng) / 2, 6), round((min_lat + max_lat) / 2, 6)]
+
+
+@login_required
+@require_GET
+def station_map_data(request: HttpRequest, station_id: int) -> JsonResponse:
+    """GeoJSON of the station's villages (polygons) and its open orders (points); no personal data."""
+    station = _station_or_404(request, station_id)
+    features: list[dict[str, Any]] = []
+    for village in villages_covered_by(station).select_related("parent"):
+        if not village.boundary:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": village.boundary,
+                "properties": {
+                    "kind": "village",
+                    "code": village.code,
+                    "name": village.name,
+                    "township": village.parent.name if village.parent else "",
+                },
+            }
+        )
+    for order in open_orders_for_station(station):
+        alert = order.alert
+        if alert.lng is not None and alert.lat is not None:
+            point: list[float] | None = [alert.lng, alert.lat]
+            located = "point"
+        else:
+            point = _centre(alert.village.boundary) if alert.village.boundary else None
+            located = "village"
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": point} if point else None,
+                "properties": {
+                    "kind": "order",
+                    "id": order.pk,
+                    "summary": alert.summary,
+                    "priority": order.priority,
+                    "status": str(DispatchOrder.Status(order.status).label),
+                    "village": alert.village.name,
+                    "located": located,
+                    "url": reverse("stations:order", args=[order.pk]),
+                },
+            }
+        )
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features}, content_type="application/geo+json"
+    )
+
+
+# --- Four full coverages ---------------------------------------------------------------------
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    """Which townships and villages of the user's area a station covers, with the percentages."""
+    if not user_may_view_coverage(request.user):
+        raise Http404
+    return render(request, "stations/coverage.html", {"coverage": coverage_for(request.user)})

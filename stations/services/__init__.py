@@ -11,6 +11,7 @@ from stations.services.dispatch import (
     order_step,
     sla_sweep,
 )
+from stations.services.redispatch import order_redispatch
 
 __all__ = [
     "DEFAULT_PRIORITY",
@@ -19,6 +20,7 @@ __all__ = [
     "TRANSFER_TARGETS",
     "IntakeResult",
     "alert_intake",
+    "order_redispatch",
     "order_step",
     "sla_sweep",
 ]

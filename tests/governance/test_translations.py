@@ -30,3 +30,18 @@ def test_compiled_catalogue_is_in_use():
 
     with translation.override("zh-hans"):
         assert translation.gettext("Inbox") == "消息中心"
+
+
+def test_every_translation_keeps_the_placeholders_of_its_source():
+    text = PO.read_text()
+    mismatched = []
+    for block in text.split("\n\n")[1:]:
+        found = re.search(r'^msgid ((?:".*"\n?)+)', block + "\n", re.M)
+        if not found:
+            continue
+        msgid = "".join(re.findall(r'"(.*)"', found.group(1)))
+        wanted = set(re.findall(r"%\(\w+\)[sd]", msgid))
+        for raw in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block + "\n", re.M):
+            if set(re.findall(r"%\(\w+\)[sd]", "".join(re.findall(r'"(.*)"', raw)))) != wanted:
+                mismatched.append(msgid)
+    assert mismatched == []

@@ -85,3 +85,15 @@ def test_desk_form_registers_and_dispatches_or_shows_field_errors(world, client)
     good = client.post("/stations/alerts/new/", form | {"caller_phone": "13812345678"})
     assert good.status_code == 302
     assert Alert.objects.get().order.station == world.station
+
+
+def test_a_storm_of_open_orders_shows_the_most_urgent_and_counts_the_rest(world, client, monkeypatch):
+    from stations import views
+
+    monkeypatch.setattr(views, "OPEN_ORDERS_SHOWN", 3)
+    for i in range(5):
+        report(f"风暴{i}")
+    client.force_login(world.officer)
+    html = client.get(f"/stations/{world.station.pk}/open-orders/").content.decode()
+    assert html.count("data-order-id") == 3
+    assert "and 2 more open orders" in html

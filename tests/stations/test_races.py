@@ -22,9 +22,8 @@ def make_alert(**kw):
         channel="110",
         category="criminal",
         summary="抢劫",
-        address="村口",
         village_code="330802001001",
-        **kw,
+        **({"address": "村口"} | kw),
     )
 
 
@@ -59,8 +58,8 @@ def test_overlapping_sweeps_escalate_each_breach_once():
     c = county()
     station_for(c)
     c.person(R.COMMANDER, c.psb)
-    for _ in range(5):
-        make_alert()
+    for i in range(5):
+        make_alert(address=f"村口{i}号")  # distinct places: not merged as one event
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)):
         results = race(sla_sweep, n=4)
     assert sum(results) == 5
