@@ -197,6 +197,12 @@ class DispatchOrder(models.Model):
     on_scene_due = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
     transferred_to = models.CharField(_("transferred to"), max_length=20, blank=True)
+    # Non-police matters go to the agency that owns them and are tracked until it reports back.
+    redirected_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="redirected_orders"
+    )
+    redirected_at = models.DateTimeField(null=True, blank=True)
+    redirect_closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -357,3 +363,34 @@ class IntegrationClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DutyShift(models.Model):
+    """One person on the station's 24-hour duty roster for a stretch of time."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("Duty leader")
+        OFFICER = "officer", _("Officer on duty")
+        AUXILIARY = "auxiliary", _("Auxiliary on duty")
+        PARTNER = "partner", _("Partner agency on duty")
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="shifts")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_shifts")
+    role = models.CharField(_("duty role"), max_length=10, choices=Role.choices)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["station_id", "starts_at"]
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty shifts")
+        indexes = [models.Index(fields=["station", "starts_at", "ends_at"], name="shift_station_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.person_id} {self.starts_at:%m-%d %H:%M}"

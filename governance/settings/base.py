@@ -201,6 +201,11 @@ NOTIFY_RETRY_BACKOFF_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_SECONDS", default=1
 # A message still PENDING this long after it was queued is re-enqueued by the outbox sweep.
 NOTIFY_STALE_AFTER = timedelta(minutes=env.int("NOTIFY_STALE_AFTER_MINUTES", default=5))
 
+# Station maps draw village boundaries on a plain background; a tile server inside the police
+# network may be configured (e.g. http://tiles.internal/{z}/{x}/{y}.png). Never a public one.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rongzhi@localhost")
 

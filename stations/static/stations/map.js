@@ -4,6 +4,8 @@
   var box = document.getElementById("station-map");
   if (!box || !window.L) return;
   var map = L.map(box, { maxZoom: 18, minZoom: 3, zoomSnap: 0.25 });
+  // A plain text credit: the default prefix carries an inline flag image we do not want on police screens.
+  map.attributionControl.setPrefix("Leaflet");
   if (box.dataset.tiles) {
     L.tileLayer(box.dataset.tiles, { maxZoom: 18, attribution: box.dataset.attribution || "" }).addTo(map);
   }
