@@ -86,3 +86,30 @@ def escalate_red_risk(*, alert_id: int) -> int:
             channels=channels,
         )
     return len(commanders)
+
+
+def notify_redirect(*, order_id: int) -> int:
+    """Tell the people of the owning agency that a matter was handed to them. Idempotent."""
+    order = (
+        DispatchOrder.objects.select_related("alert__village", "redirected_agency")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None or order.redirected_agency is None:
+        return 0
+    members = Membership.objects.filter(agency=order.redirected_agency, active=True).exclude(
+        role=Membership.Role.VOLUNTEER
+    )
+    sent = 0
+    for membership in members.select_related("user"):
+        notification_send(
+            recipient=membership.user,
+            title=_("Handed to %(agency)s: %(summary)s")
+            % {"agency": order.redirected_agency.name, "summary": order.alert.summary},
+            body=f"{order.alert.village.name} · {order.alert.address}",
+            link=f"/stations/orders/{order.pk}/",
+            kind="order.redirect",
+            idempotency_key=f"order:{order.pk}:redirect:{order.redirected_agency_id}:{membership.user_id}",
+        )
+        sent += 1
+    return sent

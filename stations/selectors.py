@@ -9,7 +9,7 @@ from functools import reduce
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from governance.actors import Actor
-from governance.models import Membership, Region
+from governance.models import Agency, Membership, Region
 from governance.models.regions import path_ancestors
 from governance.selectors import jurisdiction_for, regions_under
 from stations.models import ClockBreach, DispatchOrder, SlaProfile, Station
@@ -55,6 +55,10 @@ def orders_visible_to(user: Actor) -> QuerySet[DispatchOrder]:
     if j.is_superuser:
         return base
     condition = Q(station__in=stations_staffed_by(user))
+    # The agency a non-police matter was handed to follows it to closure.
+    owning = {m.agency_id for m in j.memberships if m.role != R.VOLUNTEER}
+    if owning:
+        condition |= Q(redirected_agency_id__in=owning)
     command = j.region_filter("orders.command", prefix="alert__village__")
     if command is not None:
         condition |= command
@@ -284,4 +288,15 @@ def coverage_for(user: Actor) -> Coverage:
             TownshipCoverage(t, stations_over(t), villages=tuple(villages.get(pk, [])))
             for pk, t in townships.items()
         )
+    )
+
+
+def redirect_agencies_for(village: Region) -> list[Agency]:
+    """Non-police agencies that take matters of this village (serving it or a region above it)."""
+    paths = [*village.ancestor_paths(), village.path]
+    return list(
+        Agency.objects.filter(active=True, served_regions__path__in=paths)
+        .exclude(kind__in=Agency.POLICE_KINDS)
+        .distinct()
+        .order_by("kind", "name")
     )

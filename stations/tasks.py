@@ -23,6 +23,11 @@ def escalate_red_risk_task(alert_id: int) -> int:
     return notifications.escalate_red_risk(alert_id=alert_id)
 
 
+@shared_task(name="stations.notify_redirect", acks_late=True)
+def notify_redirect_task(order_id: int) -> int:
+    return notifications.notify_redirect(order_id=order_id)
+
+
 @shared_task(name="stations.sla_sweep", acks_late=True)
 def sla_sweep_task() -> int:
     return services.sla_sweep()

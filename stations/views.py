@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import DomainError
 from governance.geo import bounding_box, polygons_of
-from governance.models import Region
+from governance.models import Agency, Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations.forms import DeskAlertForm
 from stations.models import ClockBreach, DispatchOrder, Station
@@ -28,6 +28,7 @@ from stations.selectors import (
     coverage_for,
     open_orders_for_station,
     orders_visible_to,
+    redirect_agencies_for,
     stations_commanded_by,
     stations_staffed_by,
     user_may_view_board,
@@ -108,7 +109,10 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         orders_visible_to(request.user).prefetch_related("events", "breaches"), pk=order_id
     )
     next_steps = [name for name, spec in STEPS.items() if order.status in spec.sources]
-    return render(request, "stations/order_detail.html", {"order": order, "next_steps": next_steps})
+    owners = redirect_agencies_for(order.alert.village) if "redirect" in next_steps else []
+    return render(
+        request, "stations/order_detail.html", {"order": order, "next_steps": next_steps, "owners": owners}
+    )
 
 
 @login_required
@@ -122,6 +126,9 @@ def order_take_step(request: HttpRequest, order_id: int) -> HttpResponse:
             actor=request.user,
             note=request.POST.get("note", "")[:2000],
             transfer_to=request.POST.get("transfer_to", ""),
+            agency=Agency.objects.filter(pk=request.POST.get("agency") or 0).first()
+            if request.POST.get("agency", "").isdigit()
+            else None,
         )
     except DomainError as exc:
         detail = "; ".join(m for ms in exc.fields.values() for m in ms)

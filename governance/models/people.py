@@ -28,6 +28,11 @@ class Agency(models.Model):
         EMERGENCY_MANAGEMENT = "emergency_management", _("Emergency management")
         HOTLINE_12345 = "hotline_12345", _("12345 hotline centre")
 
+    # Police units; matters that are not police work are handed to one of the others.
+    POLICE_KINDS = frozenset(
+        {Kind.PUBLIC_SECURITY_BUREAU, Kind.POLICE_STATION, Kind.TRAFFIC_SQUAD, Kind.PATROL}
+    )
+
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     region = models.ForeignKey(

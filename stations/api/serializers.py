@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.models import Agency
 from governance.pii import mask_phone, pii_decrypt
 from stations.models import Alert, DispatchOrder, OrderEvent
 from stations.services import STEPS, TRANSFER_TARGETS
@@ -80,6 +81,10 @@ class StepSerializer(serializers.Serializer):
     transfer_to = serializers.ChoiceField(
         choices=[(t, t) for t in TRANSFER_TARGETS], required=False, allow_blank=True, default=""
     )
+    agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), required=False, allow_null=True, default=None,
+        help_text="For redirect: the agency that owns the matter.",
+    )  # fmt: skip
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["step"] == "transfer" and not attrs.get("transfer_to"):

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from governance.actors import Actor
 from governance.background import on_commit_delay
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
-from governance.models import Region
+from governance.models import Agency, Region
 from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
-from governance.selectors import user_may, village_at
+from governance.selectors import jurisdiction_for, user_may, village_at
 from governance.services.audit import audit_record
 from stations import tasks
 from stations.models import Alert, ClockBreach, DispatchOrder, IntegrationClient, OrderEvent
@@ -334,7 +334,8 @@ STEPS: dict[str, Step] = {
     "handle": Step((S.ON_SCENE,), S.HANDLING, "handling_at"),
     "resolve": Step((S.HANDLING,), S.RESOLVED, "resolved_at"),
     "transfer": Step((S.ON_SCENE, S.HANDLING), S.TRANSFERRED, "resolved_at"),
-    "close": Step((S.RESOLVED, S.TRANSFERRED), S.CLOSED, "closed_at"),
+    "redirect": Step((S.DISPATCHED, S.ACCEPTED, S.CONTACTED), S.REDIRECTED, "redirected_at"),
+    "close": Step((S.RESOLVED, S.TRANSFERRED, S.REDIRECTED), S.CLOSED, "closed_at"),
     "follow_up": Step((S.CLOSED,), S.FOLLOWED_UP, "followed_up_at"),
 }
 STEP_LABELS = {
@@ -344,6 +345,7 @@ STEP_LABELS = {
     "handle": _lazy("start handling"),
     "resolve": _lazy("resolve"),
     "transfer": _lazy("transfer"),
+    "redirect": _lazy("redirect"),
     "close": _lazy("close"),
     "follow_up": _lazy("record the follow-up of"),
 }
@@ -360,11 +362,13 @@ def order_step(
     actor: Actor,
     note: str = "",
     transfer_to: str = "",
+    agency: Agency | None = None,
     at: datetime | None = None,
 ) -> DispatchOrder:
     """Move an order one step along its life. Repeating the step just taken is a no-op; a step
     out of order is refused with the reason; of two officers accepting at once, one wins and the
-    other is told who did."""
+    other is told who did. ``redirect`` hands a non-police matter to the ``agency`` that owns it;
+    that agency's people then close it with what they did, so it is tracked, not dropped."""
     if step not in STEPS:
         raise ValidationFailed(_("Unknown step."), fields={"step": [_("Unknown step.")]})
     spec = STEPS[step]
@@ -375,7 +379,13 @@ def order_step(
         .select_related("station__region")
         .get(pk=order.pk)
     )
-    if not user_may_act_on(actor, order.station):
+    owner_closes = (
+        step == "close"
+        and order.status == S.REDIRECTED
+        and order.redirected_agency_id is not None
+        and order.redirected_agency_id in jurisdiction_for(actor).agency_ids
+    )
+    if not owner_closes and not user_may_act_on(actor, order.station):
         raise PermissionDenied(_("You may not act on this station's orders."))
     if order.status == spec.target:
         if step == "accept" and order.accepted_by_id != getattr(actor, "pk", None):
@@ -403,7 +413,11 @@ def order_step(
             _("Say where the order is transferred to."),
             fields={"transfer_to": [_("Choose dispute, criminal case or summons.")]},
         )
-    if step in ("resolve", "transfer") and not note.strip():
+    if step == "redirect":
+        _check_redirect_agency(order, agency)
+    if (
+        step in ("resolve", "transfer", "redirect") or (step == "close" and order.status == S.REDIRECTED)
+    ) and not note.strip():
         raise ValidationFailed(_("Record the outcome."), fields={"note": [_("This field is required.")]})
     at = at or timezone.now()
     before = order.status
@@ -419,15 +433,44 @@ def order_step(
     if step == "transfer":
         order.transferred_to = transfer_to
         update.append("transferred_to")
+    if step == "redirect":
+        order.redirected_agency = agency
+        update.append("redirected_agency")
+    if step == "close" and before == S.REDIRECTED:
+        order.redirect_closed_at = at
+        order.outcome = note.strip()
+        update += ["redirect_closed_at", "outcome"]
     order.save(update_fields=update)
     OrderEvent.objects.create(
         order=order, at=at, actor=order.accepted_by if step == "accept" else _user(actor), from_status=before,
         to_status=spec.target, note=note[:500],
     )  # fmt: skip
     audit_record(actor=actor, verb=f"order.{step}", target=order, changes={"status": [before, spec.target]})
+    if step == "redirect":
+        on_commit_delay(tasks.notify_redirect_task, order.pk)
     if (clock := _CLOCK_OF_STEP.get(step)) is not None:
         _record_breach_if_late(order, clock, at)
     return order
+
+
+def _check_redirect_agency(order: DispatchOrder, agency: Agency | None) -> None:
+    if agency is None:
+        raise ValidationFailed(
+            _("Choose the agency that owns the matter."), fields={"agency": [_("This field is required.")]}
+        )
+    village = order.alert.village
+    serves = [r.path for r in agency.served_regions.all()] or [agency.region.path]
+    if (
+        agency.kind in Agency.POLICE_KINDS
+        or not agency.active
+        or not any(village.path.startswith(p) for p in serves)
+    ):
+        raise ValidationFailed(
+            _("Choose the agency that owns the matter."),
+            fields={
+                "agency": [_("%(agency)s does not take matters of this village.") % {"agency": agency.name}]
+            },
+        )
 
 
 def _user(actor: Actor) -> User | None:
