@@ -13,9 +13,9 @@ def notify_new_order_task(order_id: int) -> int:
     return notifications.notify_new_order(order_id=order_id)
 
 
-@shared_task(name="stations.escalate_breach", acks_late=True)
-def escalate_breach_task(breach_id: int) -> int:
-    return notifications.escalate_breach(breach_id=breach_id)
+@shared_task(name="stations.escalate_breaches", acks_late=True)
+def escalate_breaches_task(breach_ids: list[int]) -> int:
+    return sum(notifications.escalate_breach(breach_id=pk) for pk in breach_ids)
 
 
 @shared_task(name="stations.escalate_red_risk", acks_late=True)

@@ -43,6 +43,39 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
+def audit_record_many(
+    *,
+    actor: Actor,
+    verb: str,
+    model: type[models.Model],
+    items: Iterable[tuple[object, str, Mapping[str, Any]]],
+    reason: str = "",
+) -> int:
+    """Append one audit event per (target id, target repr, changes), in one statement: for sweeps
+    that change many rows at once. Same rules as ``audit_record``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must be called inside the transaction of the change")
+    real_actor = actor if isinstance(actor, User) else None
+    target_type = ContentType.objects.get_for_model(model)
+    events = [
+        AuditEvent(
+            actor=real_actor,
+            actor_repr=real_actor.get_username() if real_actor else "system",
+            verb=verb,
+            target_type=target_type,
+            target_id=str(pk),
+            target_repr=text[:200],
+            changes={k: [_plain(v) for v in pair] for k, pair in changes.items()},
+            reason=reason,
+            request_id=request_id_var.get(),
+            ip=client_ip_var.get(),
+        )
+        for pk, text, changes in items
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
 def audit_record(
     *,
     actor: Actor,

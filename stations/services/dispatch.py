@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,7 +18,7 @@ from governance.errors import Conflict, InvalidTransition, PermissionDenied, Val
 from governance.models import Agency, Region
 from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
 from governance.selectors import jurisdiction_for, user_may, village_at
-from governance.services.audit import audit_record
+from governance.services.audit import audit_record, audit_record_many
 from stations import tasks
 from stations.models import Alert, ClockBreach, DispatchOrder, IntegrationClient, OrderEvent
 from stations.repeats import recognise
@@ -490,43 +490,65 @@ _DONE_FIELD = {"accept": "accepted_at", "contact": "contacted_at", "on_scene": "
 
 def _record_breach_if_late(order: DispatchOrder, clock: str, done_at: datetime) -> None:
     """A step taken after its deadline is a breach for the statistics, even if the sweep was
-    not quick enough to see it open."""
+    not quick enough to see it open. Nobody is woken: the step itself shows it is being handled."""
     due = getattr(order, _DUE_FIELD[clock])
-    if due is not None and done_at > due:
-        _breach_create(order, clock, due, detected_at=done_at, escalate=False)
+    if due is not None and done_at > due and _insert_breaches(clock, [(order.pk, due)], done_at):
+        audit_record(actor=None, verb="order.breach", target=order, changes={"clock": [None, clock]})
 
 
-def _breach_create(
-    order: DispatchOrder, clock: str, due: datetime, *, detected_at: datetime, escalate: bool
-) -> bool:
-    """Record the breach once; return whether this call was the one that recorded it."""
-    try:
-        with transaction.atomic():
-            breach = ClockBreach.objects.create(order=order, clock=clock, due_at=due, detected_at=detected_at)
-    except IntegrityError:
-        return False  # another sweep (or the step itself) recorded it first
-    audit_record(actor=None, verb="order.breach", target=order, changes={"clock": [None, clock]})
-    if escalate:
-        on_commit_delay(tasks.escalate_breach_task, breach.pk)
-    return True
+ESCALATION_BATCH = 100
 
 
-def sla_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+def sla_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Find clocks that passed on open orders and escalate each breach exactly once. Safe to run
-    in several processes at once: the unique (order, clock) row decides who escalates."""
+    in several processes at once: the unique (order, clock) row decides who escalates.
+
+    Set-based: one INSERT ... ON CONFLICT DO NOTHING RETURNING per clock records the breaches
+    and tells this sweep which ones it won; their audit events are written in one statement and
+    the escalations are enqueued in batches after commit."""
     now = now or timezone.now()
-    escalated = 0
+    won: list[tuple[int, int, str]] = []
     for clock, due_field in _DUE_FIELD.items():
-        overdue = (
+        overdue = list(
             DispatchOrder.objects.filter(
                 status__in=DispatchOrder.OPEN,
                 **{f"{due_field}__lt": now, f"{_DONE_FIELD[clock]}__isnull": True},
             )
             .exclude(breaches__clock=clock)
-            .order_by(due_field)[:limit]
+            .order_by(due_field)
+            .values_list("pk", due_field)[:limit]
         )
-        for order in overdue:
-            with transaction.atomic():
-                if _breach_create(order, clock, getattr(order, due_field), detected_at=now, escalate=True):
-                    escalated += 1
-    return escalated
+        if not overdue:
+            continue
+        with transaction.atomic():
+            inserted = _insert_breaches(clock, overdue, now)
+            if not inserted:
+                continue
+            audit_record_many(
+                actor=None,
+                verb="order.breach",
+                model=DispatchOrder,
+                items=[(order_id, f"#{order_id}", {"clock": [None, clock]}) for _, order_id in inserted],
+            )
+            breach_ids = [breach_id for breach_id, _ in inserted]
+            for start in range(0, len(breach_ids), ESCALATION_BATCH):
+                on_commit_delay(tasks.escalate_breaches_task, breach_ids[start : start + ESCALATION_BATCH])
+            won += [(b, o, clock) for b, o in inserted]
+    return len(won)
+
+
+def _insert_breaches(clock: str, overdue: list[tuple[int, datetime]], now: datetime) -> list[tuple[int, int]]:
+    """Insert the breaches that nobody recorded yet; return (breach id, order id) of those this
+    call inserted. PostgreSQL and SQLite (3.35+) both support ON CONFLICT ... RETURNING."""
+    table = ClockBreach._meta.db_table
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(overdue))
+    params: list[int | str | datetime] = []
+    for order_id, due in overdue:
+        params += [order_id, clock, due, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (order_id, clock, due_at, detected_at) VALUES {rows} "  # noqa: S608 - table name from the model, values bound
+            "ON CONFLICT (order_id, clock) DO NOTHING RETURNING id, order_id",
+            params,
+        )
+        return [(int(r[0]), int(r[1])) for r in cursor.fetchall()]
