@@ -6,12 +6,29 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from stations.selectors import user_may_view_board, user_may_view_coverage
+from governance.models import Membership
+from governance.selectors import jurisdiction_for
+from stations.selectors import STATION_ROLES, user_may_view_board, user_may_view_coverage
+
+GRID_ROLES = {Membership.Role.GRID_WORKER, Membership.Role.VILLAGE_CADRE, Membership.Role.TOWNSHIP_OFFICIAL}
 
 
 def station_links(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"may_view_board": False, "may_view_coverage": False}
+        return {
+            "may_view_board": False,
+            "may_view_coverage": False,
+            "may_view_figures": False,
+            "uses_grid": False,
+        }
     # No query once the user's jurisdiction is loaded for the request.
-    return {"may_view_board": user_may_view_board(user), "may_view_coverage": user_may_view_coverage(user)}
+    board = user_may_view_board(user)
+    roles = {m.role for m in jurisdiction_for(user).memberships}
+    staff = bool(STATION_ROLES & roles)
+    return {
+        "uses_grid": bool(GRID_ROLES & roles),
+        "may_view_board": board,
+        "may_view_coverage": user_may_view_coverage(user),
+        "may_view_figures": board or staff,
+    }

@@ -186,7 +186,7 @@ def monthly_figures(
     original = Q(duplicate_of__isnull=True)
     whistled = Exists(Summons.objects.filter(order_id=OuterRef("order__pk")))
     to_dispute = Q(order__transferred_to="dispute")
-    alert_counts: dict[str, Count] = {
+    counts = {
         "alerts": Count("pk", filter=original),
         "disputes": Count("pk", filter=original & Q(category=Alert.Category.DISPUTE)),
         "disputes_joint": Count(
@@ -197,21 +197,19 @@ def monthly_figures(
         "red_risk": Count("pk", filter=original & Q(risk_level=Alert.Risk.RED)),
         "joint_mediations": Count("pk", filter=original & to_dispute),
     }
-    alert_counts |= {f"channel_{c}": Count("pk", filter=original & Q(channel=c)) for c in Alert.Channel.values}
-    alert_counts |= {
+    by_channel = {f"channel_{c}": Count("pk", filter=original & Q(channel=c)) for c in Alert.Channel.values}
+    by_category = {
         f"category_{c}": Count("pk", filter=original & Q(category=c)) for c in Alert.Category.values
     }
     for row in (
         Alert.objects.filter(scope("village", "order__station"), received_at__gte=start, received_at__lt=end)
         .values("order__station")
-        .annotate(**alert_counts)
+        .annotate(**counts, **by_channel, **by_category)
         .order_by()
     ):
         g = group(row["order__station"])
-        for key in ("alerts", "disputes", "disputes_joint", "repeat_alerts", "merged_duplicates"):
+        for key in counts:
             g[key] = row[key]
-        g["red_risk"] = row["red_risk"]
-        g["joint_mediations"] = row["joint_mediations"]
         g["by_channel"] = {c: row[f"channel_{c}"] for c in Alert.Channel.values}
         g["by_category"] = {c: row[f"category_{c}"] for c in Alert.Category.values}
 

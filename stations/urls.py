@@ -1,19 +1,31 @@
 from django.urls import path
 
-from stations import views
+from stations import views, views_figures, views_grid, views_roster
 
 app_name = "stations"
 urlpatterns = [
+    # Station staff: the live dashboard, orders, the desk form, the map and the duty roster.
     path("", views.dashboard, name="dashboard"),
     path("<int:station_id>/", views.dashboard, name="station"),
     path("<int:station_id>/open-orders/", views.open_orders, name="open-orders"),
     path("<int:station_id>/map/", views.station_map, name="map"),
     path("<int:station_id>/map.geojson", views.station_map_data, name="map-data"),
+    path("<int:station_id>/roster/", views_roster.roster, name="roster"),
+    path("<int:station_id>/roster/<int:shift_id>/remove/", views_roster.roster_remove, name="roster-remove"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/step/", views.order_take_step, name="order-step"),
     path("orders/<int:order_id>/redispatch/", views.order_redispatch_view, name="order-redispatch"),
     path("alerts/new/", views.alert_new, name="alert-new"),
+    # Commanders and the county: the board, coverage and monthly figures with their exports.
     path("board/", views.board, name="board"),
     path("board/orders/", views.board_orders, name="board-orders"),
     path("coverage/", views.coverage, name="coverage"),
+    path("figures/", views_figures.figures, name="figures"),
+    path("figures.csv", views_figures.figures_csv, name="figures-csv"),
+    path("figures.xlsx", views_figures.figures_xlsx, name="figures-xlsx"),
+    # The grid worker's phone pages: report, and answer whistles.
+    path("grid/", views_grid.grid_home, name="grid-home"),
+    path("grid/report/", views_grid.grid_report, name="grid-report"),
+    path("grid/summons/<int:target_id>/check-in/", views_grid.grid_check_in, name="grid-check-in"),
+    path("grid/summons/<int:target_id>/handle/", views_grid.grid_handle, name="grid-handle"),
 ]

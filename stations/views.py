@@ -37,6 +37,7 @@ from stations.selectors import (
 )
 from stations.services import STEPS, alert_intake, order_step
 from stations.services.redispatch import order_redispatch
+from stations.services.roster import on_duty_now
 
 
 def _stations_of(request: HttpRequest) -> list[Station]:
@@ -73,6 +74,7 @@ def dashboard(request: HttpRequest, station_id: int | None = None) -> HttpRespon
             "station": station,
             "stations": stations,
             "counts": counts,
+            "on_duty": on_duty_now(station),
             **_open_orders_context(station),
         },
     )

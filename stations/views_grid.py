@@ -1,0 +1,158 @@
+"""The grid worker's phone pages: report an incident from the grid, follow one's own reports, and
+answer the whistles addressed to one's agencies. Grid workers, village cadres and township
+officials use them; volunteers report through their own app and get a 404 here.
+
+Made for a 360 px phone held in one hand on a poor network: plain forms, no script but a few
+lines inline, and every write safe to send twice.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from governance.actors import Actor
+from governance.errors import DomainError
+from governance.models import Region
+from governance.selectors import jurisdiction_for, regions_visible_to
+from stations.models import Alert, Summons, SummonsTarget
+from stations.services import alert_intake
+from stations.services.summons import GRID_ROLES, summons_check_in, summons_handle
+from stations.summons_selectors import summons_answering_agency_ids, summonses_visible_to
+
+MY_REPORTS_SHOWN = 20
+WHISTLES_SHOWN = 50
+# A key made in the page: a UUID, or the fallback of browsers without crypto.randomUUID.
+_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+# Intake errors about the point belong next to the "use my location" button.
+_FIELD_OF = {"location": "lng"}
+
+
+class GridReportForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=Alert.Category.choices)
+    summary = forms.CharField(label=gettext_lazy("What happened"), max_length=200)
+    village_code = forms.ChoiceField(label=gettext_lazy("Village"))
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=300)
+    description = forms.CharField(label=gettext_lazy("Details"), max_length=4000, required=False)
+    lng = forms.FloatField(required=False)
+    lat = forms.FloatField(required=False)
+    idempotency_key = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args: Any, villages: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        village = self.fields["village_code"]
+        assert isinstance(village, forms.ChoiceField)
+        village.choices = villages
+
+
+def _require_grid_user(request: HttpRequest) -> None:
+    """Grid workers, village cadres and township officials; everyone else (volunteers above all)
+    gets a 404, as if the pages did not exist."""
+    if not any(m.role in GRID_ROLES for m in jurisdiction_for(request.user).memberships):
+        raise Http404
+
+
+def _my_targets(user: Actor) -> QuerySet[SummonsTarget]:
+    """Targets of the whistles the user may see that call one of his own agencies."""
+    return SummonsTarget.objects.filter(
+        summons__in=summonses_visible_to(user).values("pk"),
+        agency_id__in=summons_answering_agency_ids(user),
+    ).select_related("summons__village", "summons__whistler_agency", "agency")
+
+
+def _villages(user: Actor) -> list[tuple[str, str]]:
+    return [
+        (v.code, f"{v.parent.name if v.parent else ''} {v.name}".strip())
+        for v in regions_visible_to(user)
+        .filter(level=Region.Level.VILLAGE)
+        .select_related("parent")
+        .order_by("code")[:2000]
+    ]
+
+
+@login_required
+def grid_home(request: HttpRequest) -> HttpResponse:
+    _require_grid_user(request)
+    reports = (
+        Alert.objects.filter(created_by_id=request.user.pk)
+        .select_related("village", "order__station")
+        .order_by("-received_at", "-id")[:MY_REPORTS_SHOWN]
+    )
+    # Whistles still to answer, the earliest deadline first.
+    whistles = (
+        _my_targets(request.user)
+        .filter(summons__status=Summons.Status.OPEN, handled_at__isnull=True)
+        .order_by("check_in_due", "pk")[:WHISTLES_SHOWN]
+    )
+    return render(request, "stations/grid_home.html", {"reports": reports, "whistles": whistles})
+
+
+@login_required
+def grid_report(request: HttpRequest) -> HttpResponse:
+    _require_grid_user(request)
+    form = GridReportForm(request.POST or None, villages=_villages(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        key = data.pop("idempotency_key").strip()
+        try:
+            result = alert_intake(
+                actor=request.user,
+                channel=Alert.Channel.GRID,
+                # Keys are the reporter's own: two people never collide, nor learn of each
+                # other's reports through a guessed key.
+                idempotency_key=f"grid:{request.user.pk}:{key}" if _KEY.match(key) else None,
+                **data,
+            )
+        except DomainError as exc:
+            for field, errors in exc.fields.items():
+                target = _FIELD_OF.get(field, field)
+                for error in errors:
+                    form.add_error(target if target in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            if result.created:
+                messages.success(request, _("Report #%(id)s received and sent on.") % {"id": result.alert.pk})
+            else:
+                messages.info(request, _("Report #%(id)s was already received.") % {"id": result.alert.pk})
+            return redirect("stations:grid-home")
+    return render(request, "stations/grid_report.html", {"form": form})
+
+
+def _answer(request: HttpRequest, target_id: int, answer: str) -> HttpResponse:
+    _require_grid_user(request)
+    target = get_object_or_404(_my_targets(request.user), pk=target_id)
+    try:
+        if answer == "check_in":
+            summons_check_in(actor=request.user, target=target)
+            messages.success(request, _("Checked in for %(agency)s.") % {"agency": target.agency.name})
+        else:
+            summons_handle(actor=request.user, target=target, note=request.POST.get("note", ""))
+            messages.success(request, _("Recorded what %(agency)s did.") % {"agency": target.agency.name})
+    except DomainError as exc:
+        detail = "; ".join(m for ms in exc.fields.values() for m in ms)
+        messages.error(request, f"{exc.message} {detail}".strip())
+    return redirect(f"{reverse('stations:grid-home')}#whistle-{target.pk}")
+
+
+@login_required
+@require_POST
+def grid_check_in(request: HttpRequest, target_id: int) -> HttpResponse:
+    return _answer(request, target_id, "check_in")
+
+
+@login_required
+@require_POST
+def grid_handle(request: HttpRequest, target_id: int) -> HttpResponse:
+    return _answer(request, target_id, "handle")
