@@ -6,11 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from governance.models import Membership
 from governance.selectors import jurisdiction_for
-from stations.selectors import STATION_ROLES, user_may_view_board, user_may_view_coverage
-
-GRID_ROLES = {Membership.Role.GRID_WORKER, Membership.Role.VILLAGE_CADRE, Membership.Role.TOWNSHIP_OFFICIAL}
+from stations.selectors import GRID_ROLES, STATION_ROLES, user_may_view_board, user_may_view_coverage
 
 
 def station_links(request: HttpRequest) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from stations.models import ClockBreach, DispatchOrder, SlaProfile, Station
 
 R = Membership.Role
 STATION_ROLES = {R.OFFICER, R.AUXILIARY, R.COMMANDER}
+# People of the grid: they report from it and answer whistles there.
+GRID_ROLES = {R.GRID_WORKER, R.VILLAGE_CADRE, R.TOWNSHIP_OFFICIAL}
 
 
 def stations_staffed_by(user: Actor) -> QuerySet[Station]:

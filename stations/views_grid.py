@@ -27,8 +27,9 @@ from governance.errors import DomainError
 from governance.models import Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations.models import Alert, Summons, SummonsTarget
+from stations.selectors import GRID_ROLES
 from stations.services import alert_intake
-from stations.services.summons import GRID_ROLES, summons_check_in, summons_handle
+from stations.services.summons import summons_check_in, summons_handle
 from stations.summons_selectors import summons_answering_agency_ids, summonses_visible_to
 
 MY_REPORTS_SHOWN = 20

@@ -29,12 +29,11 @@ from governance.services.audit import audit_record
 from governance.services.notifications import notification_send
 from stations import tasks
 from stations.models import DispatchOrder, Summons, SummonsTarget
-from stations.selectors import STATION_ROLES, user_may_act_on
+from stations.selectors import GRID_ROLES, STATION_ROLES, user_may_act_on
 
 R = Membership.Role
 U = Summons.Urgency
 CHECK_IN_LIMITS = {U.EMERGENCY: timedelta(minutes=30), U.ROUTINE: timedelta(hours=72)}
-GRID_ROLES = {R.GRID_WORKER, R.VILLAGE_CADRE, R.TOWNSHIP_OFFICIAL}
 WHISTLE_ROLES = STATION_ROLES | GRID_ROLES
 MAX_AGENCIES = 20
 MAX_TEXT = 2000
