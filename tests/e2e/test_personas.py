@@ -26,6 +26,13 @@ def log_in(page, live_server, username: str) -> None:
     page.wait_for_selector('[data-testid="roles"]')
 
 
+def open_menu(page) -> None:
+    """Open the collapsed phone menu and wait until Bootstrap's animation is over (class ``show``,
+    not ``collapsing``): a tap during the animation can miss a moving button."""
+    page.click(".navbar-toggler")
+    page.wait_for_selector("#nav.collapse.show")
+
+
 def only_local(page, live_server) -> list[str]:
     host = urlparse(live_server.url).netloc
     return [u for u in page.requested if urlparse(u).netloc not in (host, "") and not u.startswith("data:")]
@@ -65,7 +72,7 @@ def test_inbox_language_switch_and_logout(page_factory, live_server):
     notification_send(recipient=user, title="新警单提醒", body="请及时接单")
     page = page_factory(width=360, height=780)
     log_in(page, live_server, user.username)
-    page.click(".navbar-toggler")
+    open_menu(page)
     page.click('[data-testid="nav-inbox"]')
     page.wait_for_selector('[data-testid="notification"]')
     assert "请及时接单" in page.locator('[data-testid="notification"]').inner_text()
@@ -77,9 +84,9 @@ def test_inbox_language_switch_and_logout(page_factory, live_server):
     page.wait_for_load_state()
     assert page.get_attribute("html", "lang") == "en"
     assert "Inbox" in page.locator("h1").inner_text()
-    page.click(".navbar-toggler")
-    page.click('[data-testid="logout"]')
-    page.wait_for_url("**/accounts/login/**")
+    open_menu(page)
+    with page.expect_navigation(url="**/accounts/login/**"):
+        page.click('[data-testid="logout"]')
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
 
