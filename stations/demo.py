@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from governance.models import Agency, Membership, Region
-from stations.models import DispatchOrder, SlaProfile, Station
+from stations.models import DispatchOrder, DutyShift, SlaProfile, Station
 from stations.services import alert_intake, order_step
+from stations.services.roster import duty_shift_add
 
 COUNTY_CODE = "330802"
 HISTORY_DAYS = 365
@@ -56,6 +57,7 @@ def seed_demo_history(*, seed: int) -> str | None:
             )
         stations = _stations(county)
         opened, history = _alerts(county, stations, rng)
+        _roster(stations)
     return f"Stations: {len(stations)} joint-duty stations, {history} past alerts over a year, {opened} open today."
 
 
@@ -106,9 +108,14 @@ def _alerts(county: Region, stations: list[Station], rng: random.Random) -> tupl
     now = timezone.now()
     categories, cweights = zip(*CATEGORY_WEIGHTS.items(), strict=True)
     channels, chweights = zip(*CHANNEL_WEIGHTS.items(), strict=True)
+    # Today's open alerts land at the first station, where the demo officer works.
+    first = stations[0] if stations else None
+    todays = [
+        v for v in villages if first and any(v.path.startswith(r.path) for r in first.covered_regions.all())
+    ]
     history = 0
     for i in range(HISTORY_ALERTS + 4):
-        village = rng.choice(villages)
+        village = rng.choice(villages if i < HISTORY_ALERTS or not todays else todays)
         category = rng.choices(categories, cweights)[0]
         past = i < HISTORY_ALERTS
         # More calls in the evening and in summer; none in the future.
@@ -152,3 +159,24 @@ def _alerts(county: Region, stations: list[Station], rng: random.Random) -> tupl
         status__in=DispatchOrder.OPEN, alert__village__path__startswith=county.path
     ).count()
     return opened, history
+
+
+def _roster(stations: list[Station]) -> None:
+    """Today's 24-hour duty at each station: a day and a night shift for two of its officers."""
+    today = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
+    for station in stations:
+        staff = list(
+            Membership.objects.filter(agency=station.police_agency, role=Membership.Role.OFFICER, active=True)
+            .select_related("user")
+            .order_by("user__username")[:2]
+        )
+        for n, membership in enumerate(staff):
+            starts = today + timedelta(hours=12 * n)
+            duty_shift_add(
+                actor=None,
+                station=station,
+                person=membership.user,
+                role=DutyShift.Role.LEADER if n == 0 else DutyShift.Role.OFFICER,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=12),
+            )

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from governance.demo import demo_seed
 from stations.demo import HISTORY_ALERTS, seed_demo_history
-from stations.models import Alert, ClockBreach, DispatchOrder, Station
+from stations.models import Alert, ClockBreach, DispatchOrder, DutyShift, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,10 @@ def test_demo_has_a_station_per_police_station_and_a_year_of_alerts(seeded):
     assert DispatchOrder.objects.filter(status="dispatched").count() == 4
     # Some clocks passed in the history, so the on-time statistics are not trivially 100 %.
     assert 0 < ClockBreach.objects.count() < HISTORY_ALERTS
+    # Today's open orders are at the demo officer's station, and each station has today's duty.
+    first = Station.objects.order_by("pk").first()
+    assert DispatchOrder.objects.filter(status="dispatched", station=first).count() == 4
+    assert DutyShift.objects.count() == 12
     span = Alert.objects.order_by("reported_at")
     assert (span.last().reported_at - span.first().reported_at).days > 300
 
