@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,17 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def pick_database() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rongzhi_bench")
-    except OSError:
-        os.environ.setdefault("RONGZHI_VAR_DIR", str(ROOT / "var" / "bench"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.local")
+from bench.scratch import percentiles, recreate_and_migrate, use_scratch_database  # noqa: E402
 
 
 def timed(fn, repeat: int) -> dict[str, float]:
@@ -42,12 +30,7 @@ def timed(fn, repeat: int) -> dict[str, float]:
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {
-        "p50_ms": round(statistics.median(samples), 3),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3),
-        "n": repeat,
-    }
+    return percentiles(samples)
 
 
 def main() -> None:
@@ -57,30 +40,16 @@ def main() -> None:
     parser.add_argument("--villages-per-township", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
-    pick_database()
+    use_scratch_database("rongzhi_bench")
 
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection, connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        import psycopg
-
-        with psycopg.connect(
-            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True
-        ) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-            c.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    else:
-        Path(db["NAME"]).unlink(missing_ok=True)
-        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    call_command("migrate", verbosity=0)
+    recreate_and_migrate()
 
     from governance.models import Agency, Membership, Region
     from governance.selectors import jurisdiction_for, regions_under, regions_visible_to

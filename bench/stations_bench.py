@@ -16,8 +16,6 @@ import argparse
 import json
 import os
 import random
-import socket
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,24 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def pick_database() -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rongzhi_bench_stations")
-    except OSError:
-        os.environ.setdefault("RONGZHI_VAR_DIR", str(ROOT / "var" / "bench-stations"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.local")
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
-
-
-def figures(samples: list[float]) -> dict[str, float]:
-    samples = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
-        "n": len(samples),
-    }
+from bench.scratch import percentiles, recreate_and_migrate, use_scratch_database  # noqa: E402
 
 
 def main() -> None:
@@ -52,13 +33,12 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--intakes", type=int, default=300)
     args = parser.parse_args()
-    pick_database()
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
+    use_scratch_database("rongzhi_bench_stations")
 
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -69,19 +49,7 @@ def main() -> None:
     celery_app.conf.task_always_eager = False
     from unittest import mock
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        import psycopg
-
-        with psycopg.connect(
-            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True
-        ) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-            c.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    else:
-        Path(db["NAME"]).unlink(missing_ok=True)
-        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    call_command("migrate", verbosity=0)
+    recreate_and_migrate()
 
     from django.contrib.auth.models import User
 
@@ -149,7 +117,7 @@ def main() -> None:
             )  # fmt: skip
             intake_ms.append((time.perf_counter() - t) * 1000)
             assert r.status_code == 201, r.content
-    results["POST /api/v1/alerts/ (intake + dispatch)"] = figures(intake_ms)
+    results["POST /api/v1/alerts/ (intake + dispatch)"] = percentiles(intake_ms)
 
     # The dashboard shows today's work: measure it against a small station too (the demo's).
     for label, url in (
@@ -161,7 +129,7 @@ def main() -> None:
             t = time.perf_counter()
             assert client.get(url).status_code == 200
             samples.append((time.perf_counter() - t) * 1000)
-        results[label] = figures(samples)
+        results[label] = percentiles(samples)
         with CaptureQueriesContext(connection) as q:
             client.get(url)
         results[label]["queries"] = len(q)
