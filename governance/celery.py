@@ -77,6 +77,16 @@ def _configure() -> None:
                 "task": "stations.summons_sweep",
                 "schedule": 60.0,
             },
+            # Dispute time boxes are days long: a sweep every five minutes escalates within minutes
+            # of a deadline, and reminders (days ahead) need no finer cadence.
+            "disputes-escalation-sweep": {
+                "task": "disputes.escalation_sweep",
+                "schedule": 300.0,
+            },
+            "disputes-reminder-sweep": {
+                "task": "disputes.reminder_sweep",
+                "schedule": 300.0,
+            },
             "notifications-sweep": {
                 "task": "governance.sweep_outbound_messages",
                 "schedule": 60.0,

@@ -24,8 +24,13 @@ from governance.models.regions import path_ancestors
 
 R = Membership.Role
 _EVERY_ROLE_SEES = frozenset({"region.view", "agency.view", "alerts.intake"})
+# Disputes: "view" covers every case of the area, "manage" triages, assigns and escalates them;
+# "register" may open a case. A mediator sees the cases assigned to him (disputes.selectors).
+_DISPUTES_ALL = frozenset({"disputes.view", "disputes.manage", "disputes.register"})
+_DISPUTES_REGISTER = frozenset({"disputes.register"})
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     R.COUNTY_ADMIN: _EVERY_ROLE_SEES
+    | _DISPUTES_ALL
     | {
         "region.manage",
         "agency.manage",
@@ -34,13 +39,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         "personal_data.unmask",
         "audit.view",
     },
-    R.COMMANDER: _EVERY_ROLE_SEES | {"people.view", "personal_data.unmask", "orders.command"},
-    R.OFFICER: _EVERY_ROLE_SEES | {"people.view", "personal_data.unmask"},
-    R.AUXILIARY: _EVERY_ROLE_SEES,
-    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES | {"people.view"},
-    R.GRID_WORKER: _EVERY_ROLE_SEES,
-    R.VILLAGE_CADRE: _EVERY_ROLE_SEES,
-    R.MEDIATOR: _EVERY_ROLE_SEES,
+    R.COMMANDER: _EVERY_ROLE_SEES | _DISPUTES_ALL | {"people.view", "personal_data.unmask", "orders.command"},
+    R.OFFICER: _EVERY_ROLE_SEES | _DISPUTES_ALL | {"people.view", "personal_data.unmask"},
+    R.AUXILIARY: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | {"disputes.view"},
+    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES | _DISPUTES_ALL | {"people.view"},
+    R.GRID_WORKER: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,
+    R.VILLAGE_CADRE: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | {"disputes.view"},
+    R.MEDIATOR: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,
     # Volunteers have no police powers and never see others' personal data unmasked.
     R.VOLUNTEER: _EVERY_ROLE_SEES,
 }

@@ -134,6 +134,8 @@ class Alert(models.Model):
     risk_level = models.CharField(_("risk"), max_length=6, choices=Risk.choices, blank=True)
     risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
     needs_dispute_case = models.BooleanField(_("needs a dispute case"), default=False)
+    # The dispute case the alert was handed to (the disputes app's row, by id).
+    dispute_id = models.PositiveBigIntegerField(_("dispute case"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

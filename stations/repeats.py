@@ -55,6 +55,8 @@ class Recognition:
     risk_level: str = ""
     reasons: list[str] = field(default_factory=list)
     needs_dispute_case: bool = False
+    # The earlier alerts about the same matter in 30 days, newest first.
+    related_ids: list[int] = field(default_factory=list)
 
 
 def _same_place(
@@ -121,6 +123,7 @@ def recognise(
     last_30 = [a for a in same_matter if now - a.received_at <= REPEAT_WINDOW]
     last_7 = [a for a in same_matter if now - a.received_at <= DISPUTE_SHORT_WINDOW]
     result.repeat_count = len(last_30)
+    result.related_ids = [a.pk for a in last_30]
     if last_30:
         result.risk_level = result.risk_level or Alert.Risk.YELLOW
         result.reasons.append(f"repeat: {len(last_30)} earlier in 30 days")

@@ -41,3 +41,10 @@ def notify_summons_task(summons_id: int, wave: int = 0) -> int:
 @shared_task(name="stations.summons_sweep", acks_late=True)
 def summons_sweep_task() -> int:
     return summons.summons_sweep()
+
+
+@shared_task(name="stations.open_dispute_case", acks_late=True)
+def open_dispute_case_task(alert_id: int, related_ids: list[int]) -> int | None:
+    from stations.services.dispute_cases import alert_to_dispute_case
+
+    return alert_to_dispute_case(alert_id=alert_id, related_ids=related_ids)

@@ -295,6 +295,10 @@ def _intake_write(
         on_commit_delay(tasks.notify_new_order_task, order.pk)
     if seen.risk_level == Alert.Risk.RED:
         on_commit_delay(tasks.escalate_red_risk_task, alert.pk)
+    if seen.needs_dispute_case:
+        # The third call about the same matter (or the second in 7 days) opens a dispute case
+        # or attaches to the open one; in the worker, so intake stays fast.
+        on_commit_delay(tasks.open_dispute_case_task, alert.pk, seen.related_ids)
     return IntakeResult(alert, order, created=True)
 
 
@@ -448,6 +452,8 @@ def order_step(
     audit_record(actor=actor, verb=f"order.{step}", target=order, changes={"status": [before, spec.target]})
     if step == "redirect":
         on_commit_delay(tasks.notify_redirect_task, order.pk)
+    if step == "transfer" and transfer_to == "dispute":
+        on_commit_delay(tasks.open_dispute_case_task, order.alert_id, [])
     if (clock := _CLOCK_OF_STEP.get(step)) is not None:
         _record_breach_if_late(order, clock, at)
     return order

@@ -40,6 +40,8 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
     assert (probe["tz"], probe["lang"]) == ("Asia/Shanghai", "zh-hans")
     assert probe["queues"] == ["default", "dispatch", "scores"]
     assert probe["beat"] == [
+        "disputes-escalation-sweep",
+        "disputes-reminder-sweep",
         "notifications-sweep",
         "stations-sla-sweep",
         "stations-summons-sweep",

@@ -1,0 +1,235 @@
+"""Reads of the disputes app, already filtered by who may see them; the one place that says who
+may see, manage and mediate a case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+
+from disputes.models import Assignment, Dispute, Mediator, Party, Tier, TierPolicy
+from governance.actors import Actor
+from governance.models import Membership, Region
+from governance.models.regions import path_ancestors
+from governance.pii import pii_lookup_hash, validate_mobile, validate_resident_id
+from governance.selectors import jurisdiction_for
+
+R = Membership.Role
+# Without a configured policy: a week at the village, two at the township, the rest of the
+# 30 days at the county (the tiers share the 30 days of People's Mediation practice).
+DEFAULT_TIME_BOX_DAYS = {Tier.VILLAGE: 7, Tier.TOWNSHIP: 14, Tier.COUNTY: 30, Tier.SECTOR: 30}
+DEFAULT_MEDIATORS = {Tier.VILLAGE: 1, Tier.TOWNSHIP: 2, Tier.COUNTY: 3, Tier.SECTOR: 2}
+
+
+def mediator_of(user: Actor) -> Mediator | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Mediator.objects.filter(user_id=user.pk, active=True).first()
+
+
+def _visibility(user: Actor) -> Q | None:
+    """The condition on Dispute for what ``user`` may see; None: nothing."""
+    j = jurisdiction_for(user)
+    if j.is_superuser:
+        return Q()
+    conditions = Q(
+        assignments__mediator__user_id=user.pk if user else None, assignments__ended_at__isnull=True
+    )
+    area = j.region_filter("disputes.view", prefix="village__")
+    if area is not None:
+        conditions |= area
+    if j.agency_ids:
+        # Agencies working the case jointly, and the sector authority it was escalated to.
+        conditions |= (
+            Q(agencies__in=j.agency_ids)
+            | Q(sector_agency_id__in=j.agency_ids)
+            | Q(owner_agency_id__in=j.agency_ids)
+        )
+    if user is not None and user.is_authenticated:
+        # Whoever registered a case (a grid worker from the phone) follows it.
+        conditions |= Q(registered_by_id=user.pk)
+    return conditions
+
+
+def disputes_visible_to(user: Actor) -> QuerySet[Dispute]:
+    condition = _visibility(user)
+    if condition is None:
+        return Dispute.objects.none()
+    if not condition:
+        return Dispute.objects.all()
+    # Joins over assignments and agencies multiply rows; an id subquery keeps the list simple
+    # for the ledger's ordering and pagination.
+    return Dispute.objects.filter(pk__in=Dispute.objects.filter(condition).values("pk"))
+
+
+def user_may_view(user: Actor, dispute: Dispute) -> bool:
+    return disputes_visible_to(user).filter(pk=dispute.pk).exists()
+
+
+def user_may_manage(user: Actor, dispute: Dispute) -> bool:
+    """Triage, accept, assign mediators, escalate, terminate: station, township and county staff
+    over the village, and the sector authority a case was escalated to."""
+    j = jurisdiction_for(user)
+    if j.is_superuser or j.covers("disputes.manage", dispute.village.path):
+        return True
+    return dispute.sector_agency_id is not None and dispute.sector_agency_id in j.agency_ids
+
+
+def is_live_mediator(user: Actor, dispute: Dispute) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return Assignment.objects.filter(
+        dispute=dispute, mediator__user_id=user.pk, ended_at__isnull=True
+    ).exists()
+
+
+def user_may_mediate(user: Actor, dispute: Dispute) -> bool:
+    """Record sessions, draft agreements, record performance and follow-ups: the case's mediators
+    and those who manage it."""
+    return is_live_mediator(user, dispute) or user_may_manage(user, dispute)
+
+
+def user_may_unmask_parties(user: Actor, dispute: Dispute) -> bool:
+    """Police with the unmask right over the village, and the case's own mediators (whose work
+    needs the parties' contacts); always with a logged reason."""
+    j = jurisdiction_for(user)
+    return j.covers("personal_data.unmask", dispute.village.path) or is_live_mediator(user, dispute)
+
+
+def user_may_register(user: Actor, village: Region) -> bool:
+    return jurisdiction_for(user).covers("disputes.register", village.path)
+
+
+def user_may_run_campaigns(user: Actor, region: Region) -> bool:
+    return jurisdiction_for(user).covers("disputes.manage", region.path)
+
+
+def tier_policy(county_id: int, tier: int) -> tuple[int, int]:
+    """(time box in days, mediators) for a tier in a county: its own policy, else the default."""
+    rows = {
+        row.county_id: row
+        for row in TierPolicy.objects.filter(Q(county_id=county_id) | Q(county__isnull=True), tier=tier)
+    }
+    row = rows.get(county_id) or rows.get(None)
+    if row is not None:
+        return row.time_box_days, row.mediators
+    return DEFAULT_TIME_BOX_DAYS[Tier(tier)], DEFAULT_MEDIATORS[Tier(tier)]
+
+
+def live_mediators(dispute: Dispute) -> QuerySet[Mediator]:
+    return Mediator.objects.filter(
+        assignments__dispute=dispute, assignments__ended_at__isnull=True
+    ).select_related("user__profile", "agency")
+
+
+def mediators_with_load() -> QuerySet[Mediator]:
+    """The pool with each mediator's open cases and outcomes."""
+    return Mediator.objects.select_related("user__profile", "agency", "region").annotate(
+        load=Count("assignments", filter=Q(assignments__ended_at__isnull=True), distinct=True),
+        resolved=Count(
+            "assignments",
+            filter=Q(
+                assignments__dispute__status=Dispute.Status.CLOSED,
+                assignments__dispute__resolved_at__isnull=False,
+            ),
+            distinct=True,
+        ),
+    )
+
+
+def mediators_serving(village: Region) -> QuerySet[Mediator]:
+    """Active mediators whose area holds the village (the village itself, its township or county)."""
+    return mediators_with_load().filter(
+        active=True, region__path__in=[*path_ancestors(village.path), village.path]
+    )
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+LEDGER_FILTERS = (
+    "status",
+    "category",
+    "risk",
+    "tier",
+    "channel",
+    "key_case",
+    "is_group",
+    "village",
+    "township",
+)
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    q: str = ""
+    status: str = ""
+    category: str = ""
+    risk: str = ""
+    tier: str = ""
+    channel: str = ""
+    key_case: bool | None = None
+    is_group: bool | None = None
+    township: str = ""  # region code
+    village: str = ""  # region code
+    since: datetime | None = None
+    until: datetime | None = None
+    open_only: bool = False
+
+
+def _party_hash_for(term: str) -> str | None:
+    """An exact phone or ID number typed into the search box, as the parties' lookup hash."""
+    for normalise in (validate_mobile, validate_resident_id):
+        try:
+            return pii_lookup_hash(normalise(term))
+        except ValidationError:
+            continue
+    return None
+
+
+def ledger(user: Actor, query: LedgerQuery | None = None) -> QuerySet[Dispute]:
+    """The register of disputes the user may see, searched and filtered. A fixed number of
+    queries whatever the page size: related rows are joined, party counts annotated."""
+    query = query or LedgerQuery()
+    qs = disputes_visible_to(user)
+    term = query.q.strip()
+    if term:
+        party_hash = _party_hash_for(term)
+        if party_hash is not None:
+            party_cases = Party.objects.filter(Q(phone_hash=party_hash) | Q(id_number_hash=party_hash))
+            qs = qs.filter(pk__in=party_cases.values("dispute_id"))
+        else:
+            qs = qs.filter(
+                Q(number__iexact=term) | Q(summary__icontains=term) | Q(village__name__icontains=term)
+            )
+    exact: Mapping[str, object] = {
+        "status": query.status,
+        "category": query.category,
+        "risk": query.risk,
+        "tier": query.tier,
+        "channel": query.channel,
+    }
+    for field, value in exact.items():
+        if value:
+            qs = qs.filter(**{field: value})
+    if query.key_case is not None:
+        qs = qs.filter(key_case=query.key_case)
+    if query.is_group is not None:
+        qs = qs.filter(is_group=query.is_group)
+    if query.village:
+        qs = qs.filter(village__code=query.village)
+    elif query.township:
+        qs = qs.filter(village__parent__code=query.township)
+    if query.since:
+        qs = qs.filter(registered_at__gte=query.since)
+    if query.until:
+        qs = qs.filter(registered_at__lt=query.until)
+    if query.open_only:
+        qs = qs.exclude(status__in=Dispute.ENDED_STATUSES)
+    return qs.select_related("village__parent").order_by("-registered_at", "-id")
+
+
+def timeline(dispute: Dispute) -> QuerySet:
+    return dispute.events.select_related("actor__profile").order_by("at", "id")
