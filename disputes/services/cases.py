@@ -349,7 +349,7 @@ def _register_write(
 ) -> Dispute:
     county = Region.objects.filter(path__in=path_ancestors(village.path), level=Region.Level.COUNTY).first()
     dispute = Dispute.objects.create(
-        number=f"tmp-{uuid.uuid4().hex}",
+        number=f"tmp-{uuid.uuid4().hex[:24]}",
         village=village,
         county=county or village,
         registered_by=user_of(actor),

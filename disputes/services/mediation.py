@@ -98,8 +98,8 @@ class Proposal:
 
 
 def mediators_propose(dispute: Dispute, *, limit: int = 8) -> list[Proposal]:
-    """Mediators for a case, best first: those who know the category, then those closest to the
-    village, then the least loaded. Blocked ones are kept with their reasons, so the parties
+    """Mediators for a case, best first: those with room for another case, of them those who know
+    the category, then those closest to the village, then the least loaded. Blocked ones are kept with their reasons, so the parties
     can see why a mediator they trust cannot take the case."""
     parties = list(dispute.parties.all())
     live = set(
@@ -111,8 +111,8 @@ def mediators_propose(dispute: Dispute, *, limit: int = 8) -> list[Proposal]:
     load = {m.pk: int(getattr(m, "load", 0)) for m in candidates}  # annotated by the selector
     candidates.sort(
         key=lambda m: (
-            dispute.category not in (m.specialties or []),
             load[m.pk] >= m.max_load,
+            dispute.category not in (m.specialties or []),
             -len(m.region.path),
             load[m.pk],
             m.pk,
