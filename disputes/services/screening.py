@@ -125,14 +125,23 @@ def visit_record(
             idempotency_key=f"visit:{idempotency_key}" if idempotency_key else None,
             now=now,
         )
-    visit = ScreeningVisit.objects.create(
-        assignment=assignment,
-        household=household,
-        visited_at=now,
-        result=result,
-        note=note,
-        dispute=dispute,
-        idempotency_key=idempotency_key,
-    )
+    try:
+        with transaction.atomic():
+            visit = ScreeningVisit.objects.create(
+                assignment=assignment,
+                household=household,
+                visited_at=now,
+                result=result,
+                note=note,
+                dispute=dispute,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won; its visit is the one.
+        if idempotency_key:
+            existing = ScreeningVisit.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise
     audit_record(actor=actor, verb="screening.visit", target=visit)
     return visit

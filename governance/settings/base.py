@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "governance.context_processors.platform",
                 "stations.context_processors.station_links",
+                "disputes.context_processors.dispute_links",
             ],
         },
     },
@@ -170,6 +171,18 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "stations.models.DispatchOrder.Status",
         "SummonsStatusEnum": "stations.models.Summons.Status",
+        "DisputeStatusEnum": "disputes.models.Dispute.Status",
+        "DisputeChannelEnum": "disputes.models.Dispute.Channel",
+        "DisputeCategoryEnum": "disputes.models.Category",
+        "DisputeTierEnum": "disputes.models.Tier",
+        "PartyRoleEnum": "disputes.models.Party.Role",
+        "PartyKindEnum": "disputes.models.Party.Kind",
+        "SessionKindEnum": "disputes.models.Session.Kind",
+        # Other apps' choice sets under the same field names (kind, role, channel, category).
+        "AgencyKindEnum": "governance.models.Agency.Kind",
+        "MembershipRoleEnum": "governance.models.Membership.Role",
+        "AlertChannelEnum": "stations.models.Alert.Channel",
+        "AlertCategoryEnum": "stations.models.Alert.Category",
     },
 }
 

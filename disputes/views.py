@@ -1,0 +1,317 @@
+"""Disputes pages: the ledger (台账) with its CSV and XLSX exports, registering a case (desktop
+and the grid worker's phone) and the mediator pool (调解超市). The case page and its actions are
+in ``views_case``.
+
+Who sees what is the selectors' business: the ledger lists ``disputes_visible_to``; people with
+no part in disputes work (volunteers above all) get a 404, as if the pages did not exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import operator
+import uuid
+from collections.abc import Iterable, Iterator
+from functools import reduce
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+
+from disputes.context_processors import DISPUTE_CAPABILITIES, user_works_disputes
+from disputes.forms import NEW_CASE_PARTIES, BasePartyFormSet, DisputeForm, LedgerFilterForm, PartyFormSet
+from disputes.models import Assignment, Category, MediatorTeam, Party
+from disputes.selectors import LedgerQuery, ledger, mediators_with_load
+from disputes.services import PartyInput, dispute_register
+from governance.actors import Actor
+from governance.errors import DomainError
+from governance.models import Region
+from governance.models.regions import path_ancestors
+from governance.selectors import jurisdiction_for
+
+PAGE_SIZES = (25, 50, 100, 200)
+# A select of more villages than this is no help; the search box finds the others.
+VILLAGES_SHOWN = 2000
+# An export is for a township's or a county's ledger; past this it asks for a narrower filter.
+EXPORT_LIMIT = 50_000
+
+
+def require_disputes_user(request: HttpRequest) -> None:
+    if not user_works_disputes(request.user):
+        raise Http404
+
+
+def villages_for(user: Actor, capabilities: Iterable[str]) -> list[Region]:
+    """The villages where the user holds one of ``capabilities``, with their townships."""
+    j = jurisdiction_for(user)
+    qs = Region.objects.filter(level=Region.Level.VILLAGE)
+    if not j.is_superuser:
+        conditions = [c for c in (j.region_filter(cap) for cap in capabilities) if c is not None]
+        if not conditions:
+            return []
+        qs = qs.filter(reduce(operator.or_, conditions))
+    return list(qs.select_related("parent").order_by("code")[:VILLAGES_SHOWN])
+
+
+def _live_assignments() -> Prefetch:
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(ended_at__isnull=True).select_related("mediator__user__profile"),
+        to_attr="live_assignments",
+    )
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+
+def _ledger_query(request: HttpRequest) -> tuple[LedgerFilterForm, LedgerQuery]:
+    villages = villages_for(request.user, DISPUTE_CAPABILITIES)
+    form = LedgerFilterForm(request.GET or None, villages=villages)
+    if form.is_bound:
+        form.is_valid()
+    return form, form.query()
+
+
+@login_required
+@require_GET
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    """The register of the disputes the user may see: searched, filtered, a page at a time. The
+    same handful of queries whatever the page size."""
+    require_disputes_user(request)
+    form, query = _ledger_query(request)
+    per_page = int(request.GET.get("per_page", "50")) if request.GET.get("per_page", "").isdigit() else 50
+    if per_page not in PAGE_SIZES:
+        per_page = 50
+    rows = ledger(request.user, query).prefetch_related(_live_assignments())
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "disputes/ledger.html",
+        {"form": form, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES, "now": timezone.now()},
+    )
+
+
+def _export_header() -> list[str]:
+    return [
+        _("Case number"),
+        _("Registered at"),
+        _("Found through"),
+        _("Category"),
+        _("Township"),
+        _("Village"),
+        _("Summary of the dispute"),
+        _("Amount in dispute (yuan)"),
+        _("People involved"),
+        _("Risk"),
+        _("Status"),
+        _("Tier"),
+        _("Key or difficult"),
+        _("Group dispute"),
+        _("Parties"),
+        _("Mediators"),
+        _("Mediation due by"),
+        _("Resolved at"),
+        _("Closed at"),
+    ]
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _party_cell(parties: Iterable[Party]) -> str:
+    # Masked: an export leaves the platform, where no unmasking is logged.
+    return "; ".join(
+        " ".join(x for x in (p.get_role_display(), p.masked_name, p.masked_phone) if x) for p in parties
+    )
+
+
+def export_rows(user: Actor, query: LedgerQuery) -> Iterator[list[Any]]:
+    """The header, then one row per case of the filtered ledger (parties masked)."""
+    yes, no = _("Yes"), _("No")
+    yield _export_header()
+    rows = (
+        ledger(user, query)
+        .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("id")), _live_assignments())
+        .order_by("-registered_at", "-id")[:EXPORT_LIMIT]
+    )
+    for d in rows.iterator(chunk_size=1000):
+        yield [
+            d.number,
+            _when(d.registered_at),
+            d.get_channel_display(),
+            d.get_category_display(),
+            d.village.parent.name if d.village.parent else "",
+            d.village.name,
+            d.summary,
+            d.amount,
+            d.people_involved,
+            d.get_risk_display(),
+            d.get_status_display(),
+            d.get_tier_display(),
+            yes if d.key_case else no,
+            yes if d.is_group else no,
+            _party_cell(d.parties.all()),
+            "、".join(str(a.mediator) for a in d.live_assignments),  # type: ignore[attr-defined]
+            _when(d.mediation_deadline),
+            _when(d.resolved_at),
+            _when(d.closed_at),
+        ]
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _filename(extension: str) -> str:
+    return f"rongzhi-disputes-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+@login_required
+@require_GET
+def ledger_csv(request: HttpRequest) -> HttpResponse:
+    require_disputes_user(request)
+    _form, query = _ledger_query(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in export_rows(request.user, query):
+        writer.writerow([_safe("" if v is None else v) for v in row])
+    # The byte-order mark makes Excel read the file as UTF-8 (else the Chinese is garbled).
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    return response
+
+
+@login_required
+@require_GET
+def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    require_disputes_user(request)
+    _form, query = _ledger_query(request)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Disputes"))
+    sheet.freeze_panes = "B2"
+    for row in export_rows(request.user, query):
+        # Text only, never a formula: openpyxl takes a string starting with "=" for one.
+        sheet.append([_safe(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
+    return response
+
+
+# --- registering a case -----------------------------------------------------------------------
+
+
+def _register(request: HttpRequest, template: str) -> HttpResponse:
+    villages = villages_for(request.user, ["disputes.register"])
+    if not villages:
+        raise Http404
+    form = DisputeForm(request.POST or None, villages=villages, initial={"token": uuid.uuid4().hex})
+    parties = PartyFormSet(request.POST or None, prefix="parties", initial=NEW_CASE_PARTIES)
+    assert isinstance(parties, BasePartyFormSet)
+    if request.method == "POST":
+        valid = form.is_valid()
+        valid = parties.is_valid() and valid
+        if valid:
+            data = form.cleaned_data
+            try:
+                dispute, created = dispute_register(
+                    actor=request.user,
+                    channel=data["channel"],
+                    category=data["category"],
+                    village_code=data["village"],
+                    summary=data["summary"],
+                    description=data["description"],
+                    amount=data["amount"] or 0,
+                    people_involved=data["people_involved"],
+                    risk=data["risk"],
+                    government_party=data["government_party"],
+                    parties=[PartyInput(**p.party_input()) for p in parties.filled()],
+                    idempotency_key=form.idempotency_key(request.user.pk),
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                if created:
+                    messages.success(request, _("Case %(number)s registered.") % {"number": dispute.number})
+                else:
+                    messages.info(
+                        request, _("Case %(number)s was already registered.") % {"number": dispute.number}
+                    )
+                return redirect("disputes:case", dispute_id=dispute.pk)
+    return render(request, template, {"form": form, "parties": parties}, status=400 if form.is_bound else 200)
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Staff at a desk register a dispute found by any channel."""
+    return _register(request, "disputes/register.html")
+
+
+@login_required
+def grid_register(request: HttpRequest) -> HttpResponse:
+    """The same on a grid worker's phone: one column, big touch targets."""
+    return _register(request, "disputes/grid_register.html")
+
+
+# --- the mediator pool ------------------------------------------------------------------------
+
+
+def mediators_for(user: Actor) -> QuerySet[Any]:
+    """Active mediators serving the user's area: those whose area holds it, and those inside it."""
+    j = jurisdiction_for(user)
+    qs = mediators_with_load().filter(active=True)
+    if j.is_superuser:
+        return qs
+    roots = {p for cap in DISPUTE_CAPABILITIES for p in j.paths(cap)}
+    if not roots:
+        return qs.none()
+    above = {a for p in roots for a in path_ancestors(p)} | roots
+    condition = reduce(
+        operator.or_, (Q(region__path__startswith=p) for p in roots), Q(region__path__in=above)
+    )
+    return qs.filter(condition)
+
+
+@login_required
+@require_GET
+def mediator_pool(request: HttpRequest) -> HttpResponse:
+    """The mediator pool (调解超市): who serves here, their team and agency, what they know, how
+    loaded they are and how many cases they resolved, so that parties can choose."""
+    require_disputes_user(request)
+    team = request.GET.get("team", "")
+    qs = mediators_for(request.user).annotate(handled=Count("assignments", distinct=True))
+    if team in MediatorTeam.values:
+        qs = qs.filter(team=team)
+    labels = dict(Category.choices)
+    pool = [
+        {
+            "mediator": m,
+            "specialties": [labels.get(s, s) for s in m.specialties or []],
+            "full": m.load >= m.max_load,
+        }
+        for m in qs.order_by("team", "region__path", "id")
+    ]
+    return render(
+        request, "disputes/mediators.html", {"pool": pool, "teams": MediatorTeam.choices, "team": team}
+    )
