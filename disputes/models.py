@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.errors import InvalidTransition
 from governance.models import Agency, Grid, Region
@@ -32,10 +33,10 @@ class Category(models.TextChoices):
 class Tier(models.IntegerChoices):
     """Where a case is handled (提级化解 moves it up); SECTOR is the competent sector authority."""
 
-    VILLAGE = 1, _("Village")
-    TOWNSHIP = 2, _("Township")
-    COUNTY = 3, _("County")
-    SECTOR = 4, _("Sector authority")
+    VILLAGE = 1, pgettext_lazy("dispute tier", "Village")
+    TOWNSHIP = 2, pgettext_lazy("dispute tier", "Township")
+    COUNTY = 3, pgettext_lazy("dispute tier", "County")
+    SECTOR = 4, pgettext_lazy("dispute tier", "Sector authority")
 
 
 class MediatorTeam(models.TextChoices):
@@ -96,20 +97,20 @@ class Dispute(models.Model):
         BLUE = "blue", _("Blue")
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
-        TRIAGED = "triaged", _("Triaged")
-        ACCEPTED = "accepted", _("Accepted")
-        ASSIGNED = "assigned", _("Mediator assigned")
-        IN_MEDIATION = "in_mediation", _("In mediation")
-        AGREEMENT = "agreement", _("Agreement drafted")
-        PERFORMING = "performing", _("Agreement being performed")
-        FOLLOW_UP = "follow_up", _("Awaiting follow-up")
-        CLOSED = "closed", _("Closed")
-        NOT_ACCEPTED = "not_accepted", _("Not accepted")
-        REFERRED_POLICE = "referred_police", _("Referred to police")
-        TERMINATED = "terminated", _("Mediation terminated")
-        BREACH = "breach", _("Agreement breached")
-        REOPENED = "reopened", _("Reopened")
+        REGISTERED = "registered", pgettext_lazy("dispute status", "Registered")
+        TRIAGED = "triaged", pgettext_lazy("dispute status", "Triaged")
+        ACCEPTED = "accepted", pgettext_lazy("dispute status", "Accepted")
+        ASSIGNED = "assigned", pgettext_lazy("dispute status", "Mediator assigned")
+        IN_MEDIATION = "in_mediation", pgettext_lazy("dispute status", "In mediation")
+        AGREEMENT = "agreement", pgettext_lazy("dispute status", "Agreement drafted")
+        PERFORMING = "performing", pgettext_lazy("dispute status", "Agreement being performed")
+        FOLLOW_UP = "follow_up", pgettext_lazy("dispute status", "Awaiting follow-up")
+        CLOSED = "closed", pgettext_lazy("dispute status", "Closed")
+        NOT_ACCEPTED = "not_accepted", pgettext_lazy("dispute status", "Not accepted")
+        REFERRED_POLICE = "referred_police", pgettext_lazy("dispute status", "Referred to police")
+        TERMINATED = "terminated", pgettext_lazy("dispute status", "Mediation terminated")
+        BREACH = "breach", pgettext_lazy("dispute status", "Agreement breached")
+        REOPENED = "reopened", pgettext_lazy("dispute status", "Reopened")
 
     class OtherProcess(models.TextChoices):
         COURT = "court", _("Court proceedings")
