@@ -1,21 +1,17 @@
 """Every write of the disputes app. See the modules for the rules each one keeps."""
 
 from disputes.services.cases import (
-    PartyInput,
     Triage,
     case_task_create,
     case_task_done,
     dispute_accept,
     dispute_add_agency,
-    dispute_attach_alert,
     dispute_escalate,
-    dispute_register,
     dispute_reopen,
     dispute_terminate,
     dispute_triage,
     follow_up_record,
     mediation_extend,
-    party_add,
     party_consent,
     party_unmask,
 )
@@ -35,6 +31,7 @@ from disputes.services.mediation import (
     obligation_perform,
     session_record,
 )
+from disputes.services.registration import PartyInput, dispute_attach_alert, dispute_register, party_add
 from disputes.services.screening import campaign_assign, campaign_create, visit_record
 
 __all__ = [

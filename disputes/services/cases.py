@@ -1,4 +1,4 @@
-"""A case's life outside the mediation room: registration, triage, consent and acceptance,
+"""A case's life after registration, outside the mediation room: triage, consent and acceptance,
 escalation, termination, follow-up and closure, joint tasks, and unmasking a party's data.
 
 Every transition locks the case row, checks where it stands (a transition out of order is
@@ -8,427 +8,34 @@ transaction. Repeating a request that already took effect changes nothing.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes import tasks
-from disputes.models import Assignment, CaseTask, Category, Dispute, DisputeEvent, FollowUp, Party, Tier
+from disputes.models import Assignment, CaseTask, Dispute, FollowUp, Party, Tier
 from disputes.selectors import (
     tier_policy,
     user_may_manage,
     user_may_mediate,
-    user_may_register,
     user_may_unmask_parties,
     user_may_view,
 )
+from disputes.services.common import locked, person, record_event, require_text
 from governance.actors import Actor
 from governance.background import on_commit_delay
-from governance.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from governance.models import Agency, Grid, Region
-from governance.models.regions import path_ancestors
-from governance.pii import pii_decrypt, pii_encrypt, pii_lookup_hash, validate_mobile, validate_resident_id
+from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from governance.models import Agency
+from governance.pii import pii_decrypt
 from governance.selectors import jurisdiction_for
 from governance.services.audit import audit_record
 
 S = Dispute.Status
 # People's Mediation practice: a mediation is concluded within 30 days unless both parties agree.
 MEDIATION_DAYS = 30
-# Escalation triggers (DESIGN.md section 6): five or more parties make a group dispute.
-GROUP_PARTIES = 5
-MAX_TEXT = {"summary": 200, "description": 4000, "reason": 500, "route": 500, "note": 1000}
-
-
-def user_of(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
-
-
-def person(actor: Actor) -> User:
-    """The person acting, for records that must name one (a session's recorder, a visitor)."""
-    if not isinstance(actor, User):
-        raise PermissionDenied(_("Sign in to do this."))
-    return actor
-
-
-def record_event(
-    *,
-    dispute: Dispute,
-    actor: Actor,
-    verb: str,
-    at: datetime,
-    from_status: str = "",
-    note: str = "",
-    data: dict[str, Any] | None = None,
-    audit_changes: dict[str, Any] | None = None,
-    reason: str = "",
-) -> DisputeEvent:
-    """One line on the case's timeline and its audit event, in the caller's transaction."""
-    event = DisputeEvent.objects.create(
-        dispute=dispute,
-        at=at,
-        actor=user_of(actor),
-        verb=verb,
-        from_status=from_status,
-        to_status=dispute.status if from_status else "",
-        note=note[:1000],
-        data=data or {},
-    )
-    changes = dict(audit_changes or {})
-    if from_status and from_status != dispute.status:
-        changes["status"] = [from_status, dispute.status]
-    audit_record(actor=actor, verb=f"dispute.{verb}", target=dispute, changes=changes, reason=reason)
-    return event
-
-
-def locked(dispute: Dispute | int) -> Dispute:
-    pk = dispute if isinstance(dispute, int) else dispute.pk
-    try:
-        return Dispute.objects.select_for_update().select_related("village").get(pk=pk)
-    except Dispute.DoesNotExist:
-        raise NotFound(_("No such case.")) from None
-
-
-def _require_text(
-    fields: dict[str, list[str]], name: str, value: str, *, limit: int, required: bool = True
-) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        fields.setdefault(name, []).append(_("This field is required."))
-    elif len(value) > limit:
-        fields.setdefault(name, []).append(
-            _("Ensure this field has no more than %(limit)d characters.") % {"limit": limit}
-        )
-    return value
-
-
-# --- registration -----------------------------------------------------------------------------
-
-
-@dataclass
-class PartyInput:
-    role: str
-    name: str
-    kind: str = Party.Kind.PERSON
-    phone: str = ""
-    id_number: str = ""
-    household_code: str = ""
-    village_code: str = ""
-    claim_amount: Any = None
-    note: str = ""
-
-
-@dataclass
-class _CleanParty:
-    role: str
-    kind: str
-    name: str
-    phone: str
-    id_number: str
-    household_code: str
-    village: Region | None
-    claim_amount: Decimal | None
-    note: str
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-
-def clean_party(data: PartyInput) -> _CleanParty:
-    """Validate one party; errors keyed by field name (for forms, the API and spreadsheet rows)."""
-    errors: dict[str, list[str]] = {}
-    if data.role not in Party.Role.values:
-        errors["role"] = [_("Choose applicant, respondent or third party.")]
-    if data.kind not in Party.Kind.values:
-        errors["kind"] = [_("Choose person, organisation or government body.")]
-    name = _require_text(errors, "name", data.name, limit=100)
-    phone = ""
-    if (data.phone or "").strip():
-        try:
-            phone = validate_mobile(data.phone)
-        except ValidationError as exc:
-            errors["phone"] = list(exc.messages)
-    id_number = ""
-    if (data.id_number or "").strip():
-        try:
-            id_number = validate_resident_id(data.id_number)
-        except ValidationError as exc:
-            errors["id_number"] = list(exc.messages)
-    village = None
-    if data.village_code:
-        village = Region.objects.filter(code=data.village_code, level=Region.Level.VILLAGE).first()
-        if village is None:
-            errors["village"] = [_("No village has this code.")]
-    claim = None
-    if data.claim_amount not in (None, ""):
-        try:
-            claim = Decimal(str(data.claim_amount))
-            if claim < 0 or claim >= Decimal("1e12"):
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors["claim_amount"] = [_("Enter an amount in yuan between 0 and 999,999,999,999.")]
-    household = _require_text(errors, "household_code", data.household_code, limit=30, required=False)
-    note = _require_text(errors, "note", data.note, limit=300, required=False)
-    return _CleanParty(data.role, data.kind, name, phone, id_number, household, village, claim, note, errors)
-
-
-def party_rows(dispute: Dispute, parties: Iterable[_CleanParty]) -> list[Party]:
-    rows = []
-    for p in parties:
-        rows.append(
-            Party(
-                dispute=dispute,
-                role=p.role,
-                kind=p.kind,
-                name=p.name,
-                phone_encrypted=pii_encrypt(p.phone) if p.phone else "",
-                phone_hash=pii_lookup_hash(p.phone) if p.phone else "",
-                id_number_encrypted=pii_encrypt(p.id_number) if p.id_number else "",
-                id_number_hash=pii_lookup_hash(p.id_number) if p.id_number else "",
-                household_code=p.household_code,
-                village=p.village,
-                claim_amount=p.claim_amount,
-                note=p.note,
-            )
-        )
-    return rows
-
-
-def escalation_triggers(dispute: Dispute, parties: Sequence[Party]) -> list[str]:
-    """Why a case must be handled above the village at once (DESIGN.md section 6)."""
-    reasons = []
-    if dispute.risk == Dispute.Risk.RED:
-        reasons.append("red_risk")
-    if len(parties) >= GROUP_PARTIES or dispute.people_involved >= GROUP_PARTIES:
-        reasons.append("group")
-    villages = {p.village_id for p in parties if p.village_id} | {dispute.village_id}
-    if len(villages) > 1:
-        reasons.append("cross_village")
-    if dispute.government_party or any(p.kind == Party.Kind.GOVERNMENT for p in parties):
-        reasons.append("government_party")
-    return reasons
-
-
-def trigger_label(code: str) -> str:
-    labels = {
-        "red_risk": _("red risk"),
-        "group": _("five or more parties"),
-        "cross_village": _("parties in more than one village"),
-        "government_party": _("a government body is a party"),
-        "party_request": _("a party's request"),
-        "time_box": _("the tier's time box passed"),
-    }
-    return labels.get(code, code)
-
-
-def tier_for_triggers(reasons: Sequence[str]) -> int:
-    if "red_risk" in reasons:
-        return Tier.COUNTY
-    if reasons:
-        return Tier.TOWNSHIP
-    return Tier.VILLAGE
-
-
-def dispute_register(
-    *,
-    actor: Actor,
-    channel: str,
-    category: str,
-    village_code: str,
-    summary: str,
-    parties: Sequence[PartyInput],
-    description: str = "",
-    amount: Any = 0,
-    people_involved: int | None = None,
-    risk: str = Dispute.Risk.BLUE,
-    government_party: bool = False,
-    grid_id: int | None = None,
-    source_alert_id: int | None = None,
-    campaign_id: int | None = None,
-    owner_agency_id: int | None = None,
-    idempotency_key: str | None = None,
-    now: datetime | None = None,
-    check_permission: bool = True,
-) -> tuple[Dispute, bool]:
-    """Open a case from any discovery channel. Returns (case, created); the same
-    ``idempotency_key`` again returns the first case and writes nothing."""
-    if idempotency_key:
-        existing = Dispute.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
-    now = now or timezone.now()
-    errors: dict[str, list[str]] = {}
-    if channel not in Dispute.Channel.values:
-        errors["channel"] = [_("Choose how the dispute was found.")]
-    if category not in Category.values:
-        errors["category"] = [_("Choose a category.")]
-    if risk not in Dispute.Risk.values:
-        errors["risk"] = [_("Choose red, orange, yellow or blue.")]
-    summary = _require_text(errors, "summary", summary, limit=200)
-    description = _require_text(errors, "description", description, limit=4000, required=False)
-    village = Region.objects.filter(code=(village_code or "").strip(), level=Region.Level.VILLAGE).first()
-    if village is None:
-        errors["village"] = [_("Choose a village.")]
-    try:
-        amount_value = Decimal(str(amount or 0))
-        if amount_value < 0 or amount_value >= Decimal("1e12"):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors["amount"] = [_("Enter an amount in yuan between 0 and 999,999,999,999.")]
-        amount_value = Decimal(0)
-    if people_involved is not None and not (1 <= int(people_involved) <= 1_000_000):
-        errors["people_involved"] = [_("Enter a number of people between 1 and 1,000,000.")]
-    cleaned = [clean_party(p) for p in parties]
-    party_errors = {str(i): c.errors for i, c in enumerate(cleaned) if c.errors}
-    if party_errors:
-        errors["parties"] = [
-            f"{int(i) + 1}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in e.items())
-            for i, e in party_errors.items()
-        ]
-    roles = {c.role for c in cleaned}
-    # A case opened from alerts may not know the other side yet; it is added before acceptance.
-    if (
-        channel != Dispute.Channel.ALERT
-        and not party_errors
-        and not {Party.Role.APPLICANT, Party.Role.RESPONDENT} <= roles
-    ):
-        errors.setdefault("parties", []).append(_("Name at least one applicant and one respondent."))
-    grid = None
-    if grid_id is not None and village is not None:
-        grid = Grid.objects.filter(pk=grid_id, village=village).first()
-        if grid is None:
-            errors["grid"] = [_("This grid is not in the village.")]
-    if errors:
-        raise ValidationFailed(_("The dispute is not valid."), fields=errors)
-    assert village is not None
-    if check_permission and actor is not None and not user_may_register(actor, village):
-        raise PermissionDenied(_("You may not register disputes for this village."))
-    try:
-        with transaction.atomic():
-            return _register_write(
-                actor=actor,
-                channel=channel,
-                category=category,
-                village=village,
-                grid=grid,
-                summary=summary,
-                description=description,
-                amount=amount_value,
-                people_involved=people_involved or max(len(cleaned), 2),
-                risk=risk,
-                government_party=government_party,
-                cleaned=cleaned,
-                source_alert_id=source_alert_id,
-                campaign_id=campaign_id,
-                owner_agency_id=owner_agency_id,
-                idempotency_key=idempotency_key,
-                now=now,
-            ), True
-    except IntegrityError:
-        # A concurrent request with the same key won; its case is the one.
-        if idempotency_key:
-            existing = Dispute.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
-        raise
-
-
-def _register_write(
-    *,
-    actor: Actor,
-    village: Region,
-    cleaned: list[_CleanParty],
-    now: datetime,
-    **values: Any,
-) -> Dispute:
-    county = Region.objects.filter(path__in=path_ancestors(village.path), level=Region.Level.COUNTY).first()
-    dispute = Dispute.objects.create(
-        number=f"tmp-{uuid.uuid4().hex[:24]}",
-        village=village,
-        county=county or village,
-        registered_by=user_of(actor),
-        registered_at=now,
-        **values,
-    )
-    # The case number is readable and dated: 调 + year + a running number.
-    dispute.number = f"TJ{now.astimezone(timezone.get_current_timezone()):%Y}{dispute.pk:07d}"
-    parties = Party.objects.bulk_create(party_rows(dispute, cleaned))
-    reasons = escalation_triggers(dispute, parties)
-    dispute.tier = tier_for_triggers(reasons)
-    dispute.is_group = "group" in reasons
-    dispute.key_case = dispute.tier >= Tier.COUNTY or dispute.is_group
-    dispute.save(update_fields=["number", "tier", "is_group", "key_case", "updated_at"])
-    record_event(
-        dispute=dispute,
-        actor=actor,
-        verb="registered",
-        at=now,
-        data={"channel": dispute.channel, "parties": len(parties), "triggers": reasons},
-    )
-    if reasons:
-        record_event(
-            dispute=dispute,
-            actor=None,
-            verb="escalated",
-            at=now,
-            note=", ".join(trigger_label(r) for r in reasons),
-            data={"to_tier": dispute.tier, "reasons": reasons},
-        )
-    on_commit_delay(tasks.notify_registered_task, dispute.pk)
-    return dispute
-
-
-@transaction.atomic
-def party_add(*, actor: Actor, dispute: Dispute, party: PartyInput, now: datetime | None = None) -> Party:
-    """Add a party to an open case (the other side of a case opened from alerts, a third party)."""
-    now = now or timezone.now()
-    dispute = locked(dispute)
-    if not user_may_mediate(actor, dispute):
-        raise PermissionDenied(_("You may not add parties to this case."))
-    cleaned = clean_party(party)
-    if cleaned.errors:
-        raise ValidationFailed(_("The party is not valid."), fields=cleaned.errors)
-    if not dispute.is_open:
-        raise InvalidTransition(_("The case has ended."))
-    row = party_rows(dispute, [cleaned])[0]
-    if row.id_number_hash and dispute.parties.filter(id_number_hash=row.id_number_hash).exists():
-        raise ValidationFailed(
-            _("This person is already a party."), fields={"id_number": [_("This person is already a party.")]}
-        )
-    row.save()
-    record_event(
-        dispute=dispute, actor=actor, verb="party_added", at=now, note=row.masked_name, data={"party": row.pk}
-    )
-    return row
-
-
-@transaction.atomic
-def dispute_attach_alert(
-    *, dispute_id: int, alert_id: int, summary: str, now: datetime | None = None
-) -> bool:
-    """Note a further alert on an open case (a repeat call about the same matter). False if the
-    case has ended, so that the caller opens a new one."""
-    now = now or timezone.now()
-    dispute = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
-    if dispute is None or not dispute.is_open:
-        return False
-    if dispute.events.filter(verb="alert_attached", data__alert=alert_id).exists():
-        return True
-    record_event(
-        dispute=dispute,
-        actor=None,
-        verb="alert_attached",
-        at=now,
-        note=summary[:200],
-        data={"alert": alert_id},
-    )
-    return True
 
 
 # --- triage, consent, acceptance --------------------------------------------------------------
@@ -475,14 +82,14 @@ def dispute_triage(
     errors: dict[str, list[str]] = {}
     if decision not in Triage.CHOICES:
         errors["decision"] = [_("Choose accept, not accepted or refer to police.")]
-    reason = _require_text(errors, "reason", reason, limit=500, required=decision != Triage.ACCEPT)
-    advised_route = _require_text(
+    reason = require_text(errors, "reason", reason, limit=500, required=decision != Triage.ACCEPT)
+    advised_route = require_text(
         errors, "advised_route", advised_route, limit=500, required=decision == Triage.REFER_POLICE
     )
     if decision == Triage.NOT_ACCEPTED:
         if other_process not in Dispute.OtherProcess.values:
             errors["other_process"] = [_("Say which process the dispute is already in.")]
-        other_process_status = _require_text(errors, "other_process_status", other_process_status, limit=200)
+        other_process_status = require_text(errors, "other_process_status", other_process_status, limit=200)
     if complexity not in ("simple", "complex", "difficult"):
         errors["complexity"] = [_("Choose simple, complex or difficult.")]
     if errors:
@@ -604,7 +211,7 @@ def dispute_escalate(
     if not user_may_manage(actor, dispute):
         raise PermissionDenied(_("You may not escalate this case."))
     errors: dict[str, list[str]] = {}
-    reason = _require_text(errors, "reason", reason, limit=500)
+    reason = require_text(errors, "reason", reason, limit=500)
     if errors:
         raise ValidationFailed(_("Give the reason for escalating."), fields=errors)
     dispute.require(*Dispute.OPEN_STATUSES, S.BREACH)
@@ -689,8 +296,8 @@ def dispute_terminate(
     if dispute.status == S.TERMINATED:
         return dispute
     errors: dict[str, list[str]] = {}
-    reason = _require_text(errors, "reason", reason, limit=500)
-    advised_route = _require_text(errors, "advised_route", advised_route, limit=500)
+    reason = require_text(errors, "reason", reason, limit=500)
+    advised_route = require_text(errors, "advised_route", advised_route, limit=500)
     if errors:
         raise ValidationFailed(_("Give the reason and the routes left to the parties."), fields=errors)
     dispute.require(*Dispute.MEDIATING_STATUSES, S.AGREEMENT, S.BREACH)
@@ -724,7 +331,7 @@ def dispute_reopen(*, actor: Actor, dispute: Dispute, reason: str, now: datetime
     if dispute.status == S.REOPENED:
         return dispute
     errors: dict[str, list[str]] = {}
-    reason = _require_text(errors, "reason", reason, limit=500)
+    reason = require_text(errors, "reason", reason, limit=500)
     if errors:
         raise ValidationFailed(_("Give the reason for reopening."), fields=errors)
     dispute.require(S.BREACH)
@@ -772,7 +379,7 @@ def follow_up_record(
     errors: dict[str, list[str]] = {}
     if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
         errors["satisfaction"] = [_("Give a satisfaction from 1 to 5.")]
-    note = _require_text(errors, "note", note, limit=1000, required=recurred)
+    note = require_text(errors, "note", note, limit=1000, required=recurred)
     if errors:
         raise ValidationFailed(_("The follow-up is not valid."), fields=errors)
     dispute.require(S.FOLLOW_UP)
@@ -824,7 +431,7 @@ def case_task_create(
     if not user_may_mediate(actor, dispute):
         raise PermissionDenied(_("You may not hand out tasks on this case."))
     errors: dict[str, list[str]] = {}
-    title = _require_text(errors, "title", title, limit=200)
+    title = require_text(errors, "title", title, limit=200)
     if due_at <= now:
         errors["due_at"] = [_("The due time must be in the future.")]
     if errors:
@@ -860,7 +467,7 @@ def case_task_done(*, actor: Actor, task: CaseTask, result: str, now: datetime |
     ):
         raise PermissionDenied(_("Only the agency given the task, or the case's mediators, may close it."))
     errors: dict[str, list[str]] = {}
-    result = _require_text(errors, "result", result, limit=500)
+    result = require_text(errors, "result", result, limit=500)
     if errors:
         raise ValidationFailed(_("Say what was done."), fields=errors)
     task.done_at, task.done_note = now, result

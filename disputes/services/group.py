@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, Party, Tier
 from disputes.selectors import user_may_manage, user_may_mediate
-from disputes.services.cases import GROUP_PARTIES, PartyInput, clean_party, locked, party_rows, record_event
+from disputes.services.common import locked, record_event
+from disputes.services.registration import GROUP_PARTIES, PartyInput, clean_party, party_rows
 from governance.actors import Actor
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.spreadsheets import read_table

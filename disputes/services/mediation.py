@@ -31,7 +31,7 @@ from disputes.models import (
     Session,
 )
 from disputes.selectors import mediators_serving, user_may_manage, user_may_mediate
-from disputes.services.cases import _require_text, locked, person, record_event, user_of
+from disputes.services.common import locked, person, record_event, require_text, user_of
 from governance.actors import Actor
 from governance.background import on_commit_delay
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
@@ -222,7 +222,7 @@ def mediator_recuse(
     if not user_may_mediate(actor, dispute):
         raise PermissionDenied(_("You may not record a recusal on this case."))
     errors: dict[str, list[str]] = {}
-    reason = _require_text(errors, "reason", reason, limit=500)
+    reason = require_text(errors, "reason", reason, limit=500)
     if party.dispute_id != dispute.pk:
         errors["party"] = [_("Not a party to this case.")]
     if errors:
@@ -286,9 +286,9 @@ def session_record(
     errors: dict[str, list[str]] = {}
     if kind not in Session.Kind.values:
         errors["kind"] = [_("Choose a mediation session or a consultation.")]
-    attendees = _require_text(errors, "attendees", attendees, limit=500)
-    minutes = _require_text(errors, "minutes", minutes, limit=10000)
-    place = _require_text(errors, "place", place, limit=200, required=room is None)
+    attendees = require_text(errors, "attendees", attendees, limit=500)
+    minutes = require_text(errors, "minutes", minutes, limit=10000)
+    place = require_text(errors, "place", place, limit=200, required=room is None)
     if held_at > now + timedelta(hours=1):
         errors["held_at"] = [_("Record a session once it has taken place.")]
     if kind == Session.Kind.CONSULTATION and len(agencies) < 2:
@@ -399,8 +399,8 @@ def agreement_draft(
     if not user_may_mediate(actor, dispute):
         raise PermissionDenied(_("You may not draft the agreement of this case."))
     errors: dict[str, list[str]] = {}
-    facts = _require_text(errors, "facts", facts, limit=5000)
-    responsibilities = _require_text(errors, "responsibilities", responsibilities, limit=5000)
+    facts = require_text(errors, "facts", facts, limit=5000)
+    responsibilities = require_text(errors, "responsibilities", responsibilities, limit=5000)
     cleaned, problems = _clean_terms(dispute, terms, timezone.localdate(now))
     if problems:
         errors["terms"] = problems
@@ -496,7 +496,7 @@ def judicial_confirmation_apply(
     if agreement.jc_status == Agreement.Confirmation.PENDING:
         return agreement
     errors: dict[str, list[str]] = {}
-    court = _require_text(errors, "court", court, limit=100)
+    court = require_text(errors, "court", court, limit=100)
     if errors:
         raise ValidationFailed(_("Name the court."), fields=errors)
     if agreement.signed_at is None or agreement.jc_deadline is None:
@@ -533,7 +533,7 @@ def judicial_confirmation_answer(
     if agreement.jc_status == wanted:
         return agreement
     errors: dict[str, list[str]] = {}
-    note = _require_text(errors, "note", note, limit=500, required=not confirmed)
+    note = require_text(errors, "note", note, limit=500, required=not confirmed)
     if errors:
         raise ValidationFailed(_("Give the court's reasons."), fields=errors)
     if agreement.jc_status != Agreement.Confirmation.PENDING:
@@ -594,8 +594,8 @@ def obligation_breach(
     if obligation.status == Obligation.Status.BREACHED:
         return obligation
     errors: dict[str, list[str]] = {}
-    note = _require_text(errors, "note", note, limit=500)
-    next_route = _require_text(errors, "next_route", next_route, limit=500)
+    note = require_text(errors, "note", note, limit=500)
+    next_route = require_text(errors, "next_route", next_route, limit=500)
     if errors:
         raise ValidationFailed(_("Say what was breached and what comes next."), fields=errors)
     dispute.require(S.PERFORMING, S.BREACH)

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, ScreeningAssignment, ScreeningCampaign, ScreeningVisit
 from disputes.selectors import user_may_register, user_may_run_campaigns
-from disputes.services.cases import PartyInput, _require_text, dispute_register, person
+from disputes.services.common import person, require_text
+from disputes.services.registration import PartyInput, dispute_register
 from governance.actors import Actor
 from governance.errors import PermissionDenied, ValidationFailed
 from governance.models import Region
@@ -34,8 +35,8 @@ def campaign_create(
     if not user_may_run_campaigns(actor, region):
         raise PermissionDenied(_("You may not run campaigns in this area."))
     errors: dict[str, list[str]] = {}
-    name = _require_text(errors, "name", name, limit=100)
-    focus = _require_text(errors, "focus", focus, limit=300, required=False)
+    name = require_text(errors, "name", name, limit=100)
+    focus = require_text(errors, "focus", focus, limit=300, required=False)
     if season not in ScreeningCampaign.Season.values:
         errors["season"] = [_("Choose a season.")]
     if ends_on < starts_on:
@@ -105,8 +106,8 @@ def visit_record(
     if assignment.worker_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("Only the grid worker given this village records its visits."))
     errors: dict[str, list[str]] = {}
-    household = _require_text(errors, "household", household, limit=100)
-    note = _require_text(errors, "note", note, limit=500, required=False)
+    household = require_text(errors, "household", household, limit=100)
+    note = require_text(errors, "note", note, limit=500, required=False)
     if result not in ScreeningVisit.Result.values:
         errors["result"] = [_("Choose what the visit found.")]
     if errors:
