@@ -229,13 +229,13 @@ class Party(models.Model):
         THIRD = "third", _("Third party")
 
     class Kind(models.TextChoices):
-        PERSON = "person", _("Person")
+        PERSON = "person", pgettext_lazy("party kind", "Person")
         ORGANISATION = "organisation", _("Organisation")
         GOVERNMENT = "government", _("Government body")
 
     class Progress(models.TextChoices):
         # For group disputes: where each party stands.
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("party progress", "Pending")
         CONTACTED = "contacted", _("Contacted")
         AGREED = "agreed", _("Agreed")
         SETTLED = "settled", _("Settled")

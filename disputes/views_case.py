@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from disputes import forms as f
@@ -54,7 +54,7 @@ VERBS = {
     "alert_attached": gettext_lazy("Further alert"),
     "triaged": gettext_lazy("Triaged"),
     "consented": gettext_lazy("Consent to mediation"),
-    "accepted": gettext_lazy("Accepted"),
+    "accepted": pgettext_lazy("dispute", "Accepted"),
     "mediator_assigned": gettext_lazy("Mediator assigned"),
     "mediator_recused": gettext_lazy("Mediator recused"),
     "awaiting_mediator": gettext_lazy("Awaiting a mediator"),
