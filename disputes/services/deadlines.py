@@ -8,9 +8,11 @@ cases, and safe to run in two processes at once (a second UPDATE finds the rows 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,6 +20,8 @@ from disputes import tasks
 from disputes.models import Agreement, Dispute, DisputeEvent, Obligation, Tier, TierPolicy
 from disputes.selectors import DEFAULT_TIME_BOX_DAYS
 from governance.background import on_commit_delay
+from governance.middleware import client_ip_var, request_id_var
+from governance.models import AuditEvent
 from governance.services.audit import audit_record_many
 
 S = Dispute.Status
@@ -63,47 +67,74 @@ def escalation_sweep(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         for tier in (Tier.VILLAGE, Tier.TOWNSHIP):
             box_sql, box_params = _box_case(tier + 1, now)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} SET tier = %s, escalations = escalations + 1, "  # noqa: S608 - names from the model
-                    f"key_case = (key_case OR %s), tier_deadline = {box_sql}, updated_at = %s "
-                    f"WHERE tier = %s AND tier_deadline <= %s AND status IN ({statuses}) RETURNING id",
-                    [tier + 1, tier + 1 >= Tier.COUNTY, *box_params, now, tier, now, *status_params],
-                )
-                ids = [int(row[0]) for row in cursor.fetchall()]
-            _record(
-                ids,
+            moved += _move(
+                f"UPDATE {table} SET tier = %s, escalations = escalations + 1, "  # noqa: S608 - names from the model
+                f"key_case = (key_case OR %s), tier_deadline = {box_sql}, updated_at = %s "
+                f"WHERE tier = %s AND tier_deadline <= %s AND status IN ({statuses}) RETURNING id",
+                [tier + 1, tier + 1 >= Tier.COUNTY, *box_params, now, tier, now, *status_params],
                 verb="escalated",
                 now=now,
                 data={"from_tier": int(tier), "to_tier": int(tier + 1), "reasons": ["time_box"]},
             )
-            moved += len(ids)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET key_case = %s, tier_deadline = NULL, updated_at = %s "  # noqa: S608
-                f"WHERE tier >= %s AND tier_deadline <= %s AND status IN ({statuses}) RETURNING id",
-                [True, now, Tier.COUNTY, now, *status_params],
-            )
-            ids = [int(row[0]) for row in cursor.fetchall()]
-        _record(ids, verb="time_box_passed", now=now, data={"reasons": ["time_box"]})
-        moved += len(ids)
+        moved += _move(
+            f"UPDATE {table} SET key_case = %s, tier_deadline = NULL, updated_at = %s "  # noqa: S608
+            f"WHERE tier >= %s AND tier_deadline <= %s AND status IN ({statuses}) RETURNING id",
+            [True, now, Tier.COUNTY, now, *status_params],
+            verb="time_box_passed",
+            now=now,
+            data={"reasons": ["time_box"]},
+        )
     return moved
 
 
-def _record(ids: list[int], *, verb: str, now: datetime, data: dict[str, object]) -> None:
-    if not ids:
-        return
-    DisputeEvent.objects.bulk_create(
-        (DisputeEvent(dispute_id=pk, at=now, verb=verb, data=data) for pk in ids), batch_size=2000
-    )
-    audit_record_many(
-        actor=None,
-        verb=f"dispute.{verb}",
-        model=Dispute,
-        items=[(pk, f"#{pk}", {"tier": [data.get("from_tier"), data.get("to_tier")]}) for pk in ids],
-    )
+def _move(update_sql: str, params: list[Any], *, verb: str, now: datetime, data: dict[str, Any]) -> int:
+    """Run one ``UPDATE ... RETURNING id`` and record a timeline event and an audit event for each
+    case it moved. On PostgreSQL the events are written by the same statement (data-modifying
+    CTEs), so the database never sends the rows back to be inserted one by one; elsewhere (the
+    embedded SQLite) through the ORM in batches."""
+    changes = {"tier": [data.get("from_tier"), data.get("to_tier")]}
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(update_sql, params)
+            ids = [int(row[0]) for row in cursor.fetchall()]
+        if ids:
+            DisputeEvent.objects.bulk_create(
+                (DisputeEvent(dispute_id=pk, at=now, verb=verb, data=data) for pk in ids), batch_size=2000
+            )
+            audit_record_many(
+                actor=None,
+                verb=f"dispute.{verb}",
+                model=Dispute,
+                items=[(pk, f"#{pk}", changes) for pk in ids],
+            )
+    else:
+        events, audit = DisputeEvent._meta.db_table, AuditEvent._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH moved AS ({update_sql}), "  # noqa: S608 - table names from the models, values bound
+                f"ev AS (INSERT INTO {events} (dispute_id, at, actor_id, verb, from_status, to_status, note, data) "
+                "SELECT id, %s, NULL, %s, '', '', '', %s::jsonb FROM moved), "
+                f"au AS (INSERT INTO {audit} (at, actor_id, actor_repr, verb, target_type_id, target_id, "
+                "target_repr, changes, reason, request_id, ip) "
+                "SELECT %s, NULL, 'system', %s, %s, id::text, '#' || id::text, %s::jsonb, '', %s, %s::inet FROM moved) "
+                "SELECT id FROM moved",
+                [
+                    *params,
+                    now,
+                    verb,
+                    json.dumps(data),
+                    now,
+                    f"dispute.{verb}",
+                    ContentType.objects.get_for_model(Dispute).pk,
+                    json.dumps(changes),
+                    request_id_var.get(),
+                    client_ip_var.get(),
+                ],
+            )
+            ids = [int(row[0]) for row in cursor.fetchall()]
     for start in range(0, len(ids), NOTIFY_BATCH):
         on_commit_delay(tasks.notify_escalated_task, ids[start : start + NOTIFY_BATCH])
+    return len(ids)
 
 
 def reminder_sweep(*, now: datetime | None = None) -> dict[str, int]:
