@@ -62,6 +62,7 @@ VERBS = {
     "consultation": gettext_lazy("Consultation of agencies"),
     "agreement_drafted": gettext_lazy("Agreement drafted"),
     "agreement_signed": gettext_lazy("Agreement signed"),
+    "agreement_superseded": gettext_lazy("Breached agreement superseded"),
     "jc_applied": gettext_lazy("Judicial confirmation applied for"),
     "jc_confirmed": gettext_lazy("Judicial confirmation granted"),
     "jc_rejected": gettext_lazy("Judicial confirmation rejected"),

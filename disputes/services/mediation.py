@@ -296,7 +296,9 @@ def session_record(
     if errors:
         raise ValidationFailed(_("The session is not valid."), fields=errors)
     if kind == Session.Kind.MEDIATION:
-        dispute.require(S.ASSIGNED, S.IN_MEDIATION)
+        dispute.require(S.ASSIGNED, S.IN_MEDIATION, S.REOPENED)
+        if not Assignment.objects.filter(dispute=dispute, ended_at__isnull=True).exists():
+            raise InvalidTransition(_("Assign a mediator before the session."))
     else:
         dispute.require(S.TRIAGED, *Dispute.MEDIATING_STATUSES, S.AGREEMENT, S.BREACH)
     session = Session.objects.create(
@@ -314,7 +316,7 @@ def session_record(
     if agencies:
         session.agencies.set(agencies)
         dispute.agencies.add(*agencies)
-    if kind == Session.Kind.MEDIATION and dispute.status == S.ASSIGNED:
+    if kind == Session.Kind.MEDIATION and dispute.status in (S.ASSIGNED, S.REOPENED):
         dispute.status = S.IN_MEDIATION
         dispute.save(update_fields=["status", "updated_at"])
     if kind == Session.Kind.CONSULTATION and not dispute.key_case:
@@ -409,7 +411,11 @@ def agreement_draft(
     dispute.require(S.IN_MEDIATION, S.AGREEMENT)
     agreement = Agreement.objects.filter(dispute=dispute).first()
     if agreement is not None and agreement.signed_at is not None:
-        raise InvalidTransition(_("The agreement is signed; it can no longer be changed."))
+        if dispute.status != S.IN_MEDIATION:
+            raise InvalidTransition(_("The agreement is signed; it can no longer be changed."))
+        # A reopened case mediated again: the breached agreement is superseded. Its full text,
+        # terms and their outcome stay on the case's append-only timeline.
+        _supersede(agreement, dispute=dispute, actor=actor, at=now)
     if agreement is None:
         agreement = Agreement.objects.create(
             dispute=dispute,
@@ -436,6 +442,49 @@ def agreement_draft(
         data={"terms": len(cleaned)},
     )
     return agreement
+
+
+def _supersede(agreement: Agreement, *, dispute: Dispute, actor: Actor, at: datetime) -> None:
+    record_event(
+        dispute=dispute,
+        actor=actor,
+        verb="agreement_superseded",
+        at=at,
+        data={
+            "facts": agreement.facts,
+            "responsibilities": agreement.responsibilities,
+            "signed_at": agreement.signed_at.isoformat() if agreement.signed_at else None,
+            "jc_status": agreement.jc_status,
+            "jc_note": agreement.jc_note,
+            "terms": [
+                {
+                    "obligor": o.obligor_id,
+                    "description": o.description,
+                    "amount": str(o.amount) if o.amount is not None else None,
+                    "due_date": o.due_date.isoformat(),
+                    "status": o.status,
+                    "breach_note": o.breach_note,
+                    "next_route": o.next_route,
+                }
+                for o in agreement.obligations.all()
+            ],
+        },
+    )
+    agreement.signed_at = agreement.jc_deadline = agreement.jc_applied_at = agreement.jc_answered_at = None
+    agreement.jc_reminded_at = None
+    agreement.jc_status = agreement.jc_court = agreement.jc_note = ""
+    agreement.save(
+        update_fields=[
+            "signed_at",
+            "jc_deadline",
+            "jc_applied_at",
+            "jc_answered_at",
+            "jc_reminded_at",
+            "jc_status",
+            "jc_court",
+            "jc_note",
+        ]
+    )
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ changes nothing; repeating a transition that took effect is harmless."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from disputes.models import Dispute, DisputeEvent, Obligation, Party
 from disputes.services import (
@@ -440,3 +441,68 @@ def test_unmasking_a_party_needs_the_right_and_a_reason_and_is_logged() -> None:
         party_unmask(actor=w.mediator_user, party=applicant, field="phone", reason="约调解时间")
         == "13800000001"
     )
+
+
+def test_a_reopened_case_is_mediated_again_and_its_new_agreement_supersedes_the_breached_one() -> None:
+    from disputes.services import TermInput, agreement_draft, agreement_sign
+
+    w = world()
+    dispute = signed(w)
+    obligation = Obligation.objects.get(agreement__dispute=dispute)
+    obligation_breach(actor=w.mediator_user, obligation=obligation, note="逾期未拆除", next_route="再次调解")
+    dispute_reopen(actor=w.mediator_user, dispute=dispute, reason="当事人要求再次调解")
+    # The mediator is still on the case: the next session puts it back in mediation.
+    session_record(
+        actor=w.mediator_user,
+        dispute=dispute,
+        held_at=timezone.now(),
+        attendees="双方",
+        minutes="再次调解",
+        place="室",
+    )
+    dispute.refresh_from_db()
+    assert dispute.status == S.IN_MEDIATION
+    respondent = dispute.parties.get(role="respondent")
+    agreement = agreement_draft(
+        actor=w.mediator_user,
+        dispute=dispute,
+        facts="再次调解",
+        responsibilities="被申请人赔偿",
+        terms=[
+            TermInput(obligor_id=respondent.pk, description="赔偿损失", due_date="2099-03-01", amount="2000")
+        ],
+    )
+    assert agreement.signed_at is None and agreement.jc_deadline is None
+    assert list(agreement.obligations.values_list("description", flat=True)) == ["赔偿损失"]
+    superseded = dispute.events.get(verb="agreement_superseded")
+    assert superseded.data["terms"][0]["description"] == "拆除越界围墙"
+    assert superseded.data["terms"][0]["status"] == "breached" and superseded.data["signed_at"]
+    agreement_sign(
+        actor=w.mediator_user, agreement=agreement, signed_by=[p.pk for p in dispute.parties.all()]
+    )
+    dispute.refresh_from_db()
+    assert dispute.status == S.PERFORMING and dispute.resolved_at is not None
+
+
+def test_a_mediation_session_needs_a_mediator_on_the_case() -> None:
+    w = world()
+    dispute = signed(w)
+    obligation_breach(
+        actor=w.mediator_user,
+        obligation=Obligation.objects.get(agreement__dispute=dispute),
+        note="x",
+        next_route="y",
+    )
+    dispute_reopen(actor=w.officer, dispute=dispute, reason="再次调解")
+    from disputes.models import Assignment
+
+    Assignment.objects.filter(dispute=dispute).update(ended_at=timezone.now(), end_reason="replaced")
+    with pytest.raises(InvalidTransition, match="Assign a mediator"):
+        session_record(
+            actor=w.officer,
+            dispute=dispute,
+            held_at=timezone.now(),
+            attendees="双方",
+            minutes="x",
+            place="室",
+        )
