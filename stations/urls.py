@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<int:station_id>/", views.dashboard, name="station"),
     path("<int:station_id>/open-orders/", views.open_orders, name="open-orders"),
+    path("<int:station_id>/live/", views.live, name="live"),
     path("<int:station_id>/map/", views.station_map, name="map"),
     path("<int:station_id>/map.geojson", views.station_map_data, name="map-data"),
     path("<int:station_id>/roster/", views_roster.roster, name="roster"),

@@ -3,13 +3,17 @@ commander board with re-dispatch, the station map and the coverage report."""
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +25,7 @@ from governance.geo import bounding_box, polygons_of
 from governance.models import Agency, Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations.forms import DeskAlertForm
+from stations.live import subscribe as live_subscribe
 from stations.models import ClockBreach, DispatchOrder, Station
 from stations.selectors import (
     board_orders_for,
@@ -103,6 +108,42 @@ def open_orders(request: HttpRequest, station_id: int) -> HttpResponse:
         "stations/_open_orders.html",
         _open_orders_context(station),
     )
+
+
+# A live stream ends after this long and the browser reconnects at once (EventSource does): no
+# request holds a server thread for ever, and a user who lost access stops hearing.
+LIVE_STREAM_SECONDS = 55
+LIVE_KEEPALIVE_SECONDS = 15
+
+
+@login_required
+@require_GET
+def live(request: HttpRequest, station_id: int) -> StreamingHttpResponse:
+    """The station's live channel (Server-Sent Events): one ``order`` event per new or changed
+    order of the station, as soon as its transaction commits."""
+    station = _station_or_404(request, station_id)
+    subscription = live_subscribe(station.pk)
+    # The stream needs no database; outside a test's transaction, give the connection back.
+    if not connection.in_atomic_block:
+        connection.close()
+
+    def stream() -> Iterator[str]:
+        try:
+            yield "retry: 1000\n: connected\n\n"
+            deadline = time.monotonic() + LIVE_STREAM_SECONDS
+            while (left := deadline - time.monotonic()) > 0:
+                message = subscription.get(timeout=min(LIVE_KEEPALIVE_SECONDS, left))
+                if message is None:
+                    yield ": keep-alive\n\n"
+                else:
+                    yield f"event: order\ndata: {json.dumps(message)}\n\n"
+        finally:
+            subscription.close()
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
 
 
 @login_required

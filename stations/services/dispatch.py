@@ -20,6 +20,7 @@ from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
 from governance.selectors import jurisdiction_for, user_may, village_at
 from governance.services.audit import audit_record, audit_record_many
 from stations import tasks
+from stations.live import publish_order
 from stations.models import Alert, ClockBreach, DispatchOrder, IntegrationClient, OrderEvent
 from stations.repeats import recognise
 from stations.selectors import sla_profile_for, station_for_village, user_may_act_on
@@ -279,6 +280,8 @@ def _intake_write(
         on_scene_due=on_scene_due,
     )
     OrderEvent.objects.create(order=order, at=now, actor=alert.created_by, to_status=S.DISPATCHED)
+    if notify:
+        publish_order(station_id=order.station_id, order_id=order.pk, status=order.status, new=True)
     audit_record(
         actor=actor,
         verb="alert.intake",
@@ -450,6 +453,7 @@ def order_step(
         to_status=spec.target, note=note[:500],
     )  # fmt: skip
     audit_record(actor=actor, verb=f"order.{step}", target=order, changes={"status": [before, spec.target]})
+    publish_order(station_id=order.station_id, order_id=order.pk, status=order.status)
     if step == "redirect":
         on_commit_delay(tasks.notify_redirect_task, order.pk)
     if step == "transfer" and transfer_to == "dispute":

@@ -12,6 +12,7 @@ from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.services.audit import audit_record
 from stations import tasks
+from stations.live import publish_order
 from stations.models import DispatchOrder, OrderEvent, Station
 from stations.selectors import commands_over, user_may_act_on
 
@@ -83,4 +84,6 @@ def order_redispatch(
         reason=reason,
     )
     on_commit_delay(tasks.notify_new_order_task, order.pk)
+    publish_order(station_id=before, order_id=order.pk, status=order.status)
+    publish_order(station_id=station.pk, order_id=order.pk, status=order.status, new=True)
     return order
