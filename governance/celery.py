@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.local")
@@ -85,6 +86,24 @@ def _configure() -> None:
             },
             "disputes-reminder-sweep": {
                 "task": "disputes.reminder_sweep",
+                "schedule": 300.0,
+            },
+            # Stars move with verified hours over twelve months: a nightly pass is enough (a
+            # verification recomputes that volunteer at once), and it runs when nobody claims.
+            "volunteers-star-recompute": {
+                "task": "volunteers.star_recompute",
+                "schedule": crontab(hour=3, minute=10),
+            },
+            # Recurring tasks (school-gate duty on school days) are generated two weeks ahead;
+            # extending the horizon by a day needs one run a day.
+            "volunteers-occurrences-sweep": {
+                "task": "volunteers.occurrences_sweep",
+                "schedule": crontab(hour=2, minute=30),
+            },
+            # Volunteers are reminded an hour before a claimed task: every five minutes is
+            # precise enough for an hour's notice, at the cost of one small indexed query.
+            "volunteers-reminder-sweep": {
+                "task": "volunteers.reminder_sweep",
                 "schedule": 300.0,
             },
             "notifications-sweep": {

@@ -28,9 +28,13 @@ _EVERY_ROLE_SEES = frozenset({"region.view", "agency.view", "alerts.intake"})
 # "register" may open a case. A mediator sees the cases assigned to him (disputes.selectors).
 _DISPUTES_ALL = frozenset({"disputes.view", "disputes.manage", "disputes.register"})
 _DISPUTES_REGISTER = frozenset({"disputes.register"})
+# Volunteer police: "manage" vets volunteers, publishes tasks, verifies attendance, hands over
+# rewards for the teams of the area. A team leader does this for his own team (volunteers.selectors).
+_VOLUNTEERS_MANAGE = frozenset({"volunteers.manage"})
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     R.COUNTY_ADMIN: _EVERY_ROLE_SEES
     | _DISPUTES_ALL
+    | _VOLUNTEERS_MANAGE
     | {
         "region.manage",
         "agency.manage",
@@ -40,9 +44,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         "audit.view",
     },
     R.COMMANDER: _EVERY_ROLE_SEES | _DISPUTES_ALL | {"people.view", "personal_data.unmask", "orders.command"},
-    R.OFFICER: _EVERY_ROLE_SEES | _DISPUTES_ALL | {"people.view", "personal_data.unmask"},
+    R.OFFICER: _EVERY_ROLE_SEES
+    | _DISPUTES_ALL
+    | _VOLUNTEERS_MANAGE
+    | {"people.view", "personal_data.unmask"},
     R.AUXILIARY: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | {"disputes.view"},
-    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES | _DISPUTES_ALL | {"people.view"},
+    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES | _DISPUTES_ALL | _VOLUNTEERS_MANAGE | {"people.view"},
     R.GRID_WORKER: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,
     R.VILLAGE_CADRE: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | {"disputes.view"},
     R.MEDIATOR: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,

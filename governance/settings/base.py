@@ -79,6 +79,7 @@ TEMPLATES = [
                 "governance.context_processors.platform",
                 "stations.context_processors.station_links",
                 "disputes.context_processors.dispute_links",
+                "volunteers.context_processors.volunteer_links",
             ],
         },
     },

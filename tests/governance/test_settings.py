@@ -45,6 +45,9 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
         "notifications-sweep",
         "stations-sla-sweep",
         "stations-summons-sweep",
+        "volunteers-occurrences-sweep",
+        "volunteers-reminder-sweep",
+        "volunteers-star-recompute",
         "worker-heartbeat",
     ]
 

@@ -1,0 +1,365 @@
+"""The volunteers API: teams, volunteers and their life cycle, tasks and claims with check-in and
+check-out, the points ledger and the reward shop.
+
+Thin: a serializer validates, a service writes, a selector reads. What the caller may not see
+does not exist for him (404); what he sees but may not act on is refused by the service (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from governance.errors import NotFound
+from volunteers.api import serializers as s
+from volunteers.models import Claim, Course, PointsEntry, Redemption, RewardItem, Task, Team, Volunteer
+from volunteers.selectors import (
+    claims_visible_to,
+    redemptions_visible_to,
+    shop_for,
+    star_progress,
+    tasks_open_for,
+    tasks_visible_to,
+    team_leaderboard,
+    teams_managed_by,
+    volunteer_of,
+    volunteers_visible_to,
+)
+from volunteers.services import (
+    TaskInput,
+    claim_cancel,
+    claim_check_in,
+    claim_check_out,
+    claim_no_show,
+    claim_verify,
+    claim_withdraw,
+    points_adjust,
+    quiz_submit,
+    redemption_cancel,
+    redemption_collect,
+    redemption_reserve,
+    task_claim,
+    task_edit,
+    task_publish,
+    volunteer_activate,
+    volunteer_apply,
+    volunteer_reject,
+    volunteer_retire,
+    volunteer_suspend,
+    volunteer_vet,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Send the same key again (a retry) and get the first answer; nothing is written twice.",
+)
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The caller's Idempotency-Key, scoped to him (keys are chosen by clients)."""
+    key = request.headers.get("Idempotency-Key", "").strip()[:80]
+    return f"api:{request.user.pk}:{key}" if key else None
+
+
+def _input(request: Request, serializer_class: type) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    """Volunteer teams (义警队): those one manages or leads, and one's own."""
+
+    serializer_class = s.TeamSerializer
+    queryset = Team.objects.none()
+
+    def get_queryset(self) -> QuerySet[Team]:
+        own = volunteer_of(self.request.user)
+        managed = teams_managed_by(self.request.user).values("pk")
+        condition = Team.objects.filter(pk__in=managed)
+        if own is not None:
+            condition = condition | Team.objects.filter(pk=own.team_id)
+        return condition.select_related("agency", "region").order_by("pk")
+
+    @extend_schema(responses=s.StandingSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def leaderboard(self, request: Request, pk: str) -> Response:
+        """Most verified hours over twelve months in the team; names masked."""
+        board = team_leaderboard(self.get_object(), now=timezone.now())
+        return Response(s.StandingSerializer(board, many=True).data)
+
+
+class VolunteerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Volunteers (义警): oneself, and the members of the teams one manages; always masked."""
+
+    serializer_class = s.VolunteerSerializer
+    queryset = Volunteer.objects.none()
+
+    def get_queryset(self) -> QuerySet[Volunteer]:
+        return volunteers_visible_to(self.request.user).order_by("pk")
+
+    @extend_schema(request=s.ApplySerializer, responses={201: s.VolunteerSerializer})
+    @action(detail=False, methods=["post"])
+    def apply(self, request: Request) -> Response:
+        """Apply to join a team (real name, ID number, phone, consent to a record check)."""
+        data = _input(request, s.ApplySerializer)
+        assert not request.user.is_anonymous
+        volunteer = volunteer_apply(actor=request.user, **data)
+        return Response(s.VolunteerSerializer(volunteer).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.VolunteerMeSerializer)
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
+        """One's own record, star, hours in twelve months, points balance and the next threshold."""
+        volunteer = volunteer_of(request.user)
+        if volunteer is None:
+            raise NotFound(_("You are not a volunteer."))
+        return Response(
+            s.VolunteerMeSerializer((volunteer, star_progress(volunteer, now=timezone.now()))).data
+        )
+
+    def _step(self, request: Request, service: Any, with_reason: bool) -> Response:
+        volunteer = self.get_object()
+        kwargs = {"reason": _input(request, s.VolunteerReasonSerializer)["reason"]} if with_reason else {}
+        volunteer = service(actor=request.user, volunteer=volunteer, **kwargs)
+        return Response(s.VolunteerSerializer(volunteer).data)
+
+    @extend_schema(request=None, responses=s.VolunteerSerializer)
+    @action(detail=True, methods=["post"])
+    def vet(self, request: Request, pk: str) -> Response:
+        """Identity and record check passed (APPLIED -> VETTED)."""
+        return self._step(request, volunteer_vet, False)
+
+    @extend_schema(request=None, responses=s.VolunteerSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str) -> Response:
+        """VETTED -> ACTIVE, or reinstate a suspended volunteer."""
+        return self._step(request, volunteer_activate, False)
+
+    @extend_schema(request=s.VolunteerReasonSerializer, responses=s.VolunteerSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        return self._step(request, volunteer_reject, True)
+
+    @extend_schema(request=s.VolunteerReasonSerializer, responses=s.VolunteerSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str) -> Response:
+        return self._step(request, volunteer_suspend, True)
+
+    @extend_schema(request=s.VolunteerReasonSerializer, responses=s.VolunteerSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request: Request, pk: str) -> Response:
+        return self._step(request, volunteer_retire, True)
+
+    @extend_schema(request=s.AdjustSerializer, responses={201: s.PointsEntrySerializer})
+    @action(detail=True, methods=["post"], url_path="points/adjust")
+    def points_adjust(self, request: Request, pk: str) -> Response:
+        """Correct a volunteer's points with a reason; never below a zero balance."""
+        entry = points_adjust(
+            actor=request.user, volunteer=self.get_object(), **_input(request, s.AdjustSerializer)
+        )
+        return Response(s.PointsEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Volunteer tasks: patrols, school gates (护学岗), publicity, flood patrols..."""
+
+    serializer_class = s.TaskSerializer
+    queryset = Task.objects.none()
+
+    def get_queryset(self) -> QuerySet[Task]:
+        return tasks_visible_to(self.request.user).order_by("starts_at", "pk")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("open", bool, description="Only what the calling volunteer may claim now.")
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The tasks one may see; with ``open=true``, only those the calling volunteer may take
+        (his team, his level, his courses, a free slot, not overlapping his claims)."""
+        if request.query_params.get("open") in ("1", "true"):
+            volunteer = volunteer_of(request.user)
+            qs = tasks_open_for(volunteer, now=timezone.now()) if volunteer else Task.objects.none()
+            page = self.paginate_queryset(qs.select_related("team"))
+            return self.get_paginated_response(s.TaskSerializer(page, many=True).data)
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.VolunteerTaskInputSerializer,
+        responses={201: s.TaskSerializer, 200: s.TaskSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    def create(self, request: Request) -> Response:
+        """Publish a task for a team (at least two people: volunteers work in pairs)."""
+        data = _input(request, s.VolunteerTaskInputSerializer)
+        team = data.pop("team")
+        data["kind"] = data.pop("task_type")
+        task, created = task_publish(
+            actor=request.user, team=team, data=TaskInput(**data), idempotency_key=idempotency_key(request)
+        )
+        return Response(
+            s.TaskSerializer(task).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(request=s.TaskEditSerializer, responses=s.TaskSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Change a task; a new time or place is announced to the claimants, who may withdraw."""
+        task = task_edit(
+            actor=request.user, task=self.get_object(), changes=_input(request, s.TaskEditSerializer)
+        )
+        return Response(s.TaskSerializer(task).data)
+
+    @extend_schema(request=None, responses={201: s.ClaimSerializer})
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str) -> Response:
+        """Take a slot (one tap). Refused with the reason: full, overlapping, level, course..."""
+        claim = task_claim(actor=request.user, task=self.get_object())
+        return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Claims: one's own, and those of the teams one manages (for verification)."""
+
+    serializer_class = s.ClaimSerializer
+    queryset = Claim.objects.none()
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return claims_visible_to(self.request.user).order_by("-claimed_at", "-pk")
+
+    def _done(self, claim: Claim) -> Response:
+        return Response(
+            s.ClaimSerializer(Claim.objects.select_related("task", "volunteer").get(pk=claim.pk)).data
+        )
+
+    @extend_schema(request=None, responses=s.ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Give the slot back before the cut-off."""
+        return self._done(claim_cancel(actor=request.user, claim=self.get_object()))
+
+    @extend_schema(request=None, responses=s.ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        """Withdraw without penalty after the task's time or place changed."""
+        return self._done(claim_withdraw(actor=request.user, claim=self.get_object()))
+
+    @extend_schema(request=s.PositionSerializer, responses=s.ClaimSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request: Request, pk: str) -> Response:
+        """Check in on site with the phone's position; ``client_at`` keeps the time of a check-in
+        queued offline. Too far away: refused with the distance."""
+        data = _input(request, s.PositionSerializer)
+        return self._done(claim_check_in(actor=request.user, claim=self.get_object(), **data))
+
+    @extend_schema(request=s.PositionSerializer, responses=s.ClaimSerializer)
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request: Request, pk: str) -> Response:
+        data = _input(request, s.PositionSerializer)
+        return self._done(claim_check_out(actor=request.user, claim=self.get_object(), **data))
+
+    @extend_schema(request=None, responses=s.ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str) -> Response:
+        """The leader confirms attendance; the points are credited once."""
+        return self._done(claim_verify(actor=request.user, claim=self.get_object()))
+
+    @extend_schema(request=None, responses=s.ClaimSerializer)
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request: Request, pk: str) -> Response:
+        """The volunteer did not come; the fifth in twelve months suspends."""
+        return self._done(claim_no_show(actor=request.user, claim=self.get_object()))
+
+
+class PointsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """One's own points ledger, newest first."""
+
+    serializer_class = s.PointsEntrySerializer
+    queryset = PointsEntry.objects.none()
+
+    def get_queryset(self) -> QuerySet[PointsEntry]:
+        return PointsEntry.objects.filter(volunteer__user_id=self.request.user.pk or 0).order_by("-at", "-id")
+
+
+class RewardItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The reward shop (积分超市) open to the calling volunteer."""
+
+    serializer_class = s.RewardItemSerializer
+    queryset = RewardItem.objects.none()
+
+    def get_queryset(self) -> QuerySet[RewardItem]:
+        volunteer = volunteer_of(self.request.user)
+        if volunteer is None:
+            return RewardItem.objects.none()
+        return shop_for(volunteer).select_related("agency").order_by("price", "pk")
+
+    @extend_schema(request=None, responses={201: s.RedemptionSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @action(detail=True, methods=["post"])
+    def redeem(self, request: Request, pk: str) -> Response:
+        """Reserve one unit and its price in points, in one transaction."""
+        redemption = redemption_reserve(
+            actor=request.user, item=self.get_object(), idempotency_key=idempotency_key(request)
+        )
+        return Response(s.RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED)
+
+
+class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Redemptions: one's own, and those to hand over at one's agency."""
+
+    serializer_class = s.RedemptionSerializer
+    queryset = Redemption.objects.none()
+
+    def get_queryset(self) -> QuerySet[Redemption]:
+        return redemptions_visible_to(self.request.user).order_by("-reserved_at", "-pk")
+
+    @extend_schema(request=None, responses=s.RedemptionSerializer)
+    @action(detail=True, methods=["post"])
+    def collect(self, request: Request, pk: str) -> Response:
+        """The agency hands the item over."""
+        redemption = redemption_collect(actor=request.user, redemption=self.get_object())
+        return Response(s.RedemptionSerializer(redemption).data)
+
+    @extend_schema(request=s.VolunteerReasonSerializer, responses=s.RedemptionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel a reservation: stock back on the shelf, points refunded."""
+        reason = _input(request, s.VolunteerReasonSerializer)["reason"]
+        redemption = redemption_cancel(actor=request.user, redemption=self.get_object(), reason=reason)
+        return Response(s.RedemptionSerializer(redemption).data)
+
+
+class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Training: courses with their lessons and a short quiz; passing earns a certificate."""
+
+    serializer_class = s.CourseSerializer
+    queryset = Course.objects.none()
+
+    def get_queryset(self) -> QuerySet[Course]:
+        return (
+            Course.objects.filter(active=True)
+            .prefetch_related("lessons", "questions")
+            .order_by("title", "pk")
+        )
+
+    @extend_schema(request=s.QuizAnswersSerializer, responses=s.QuizResultSerializer)
+    @action(detail=True, methods=["post"])
+    def quiz(self, request: Request, pk: str) -> Response:
+        """Answer the quiz (the index of the chosen answer, question by question)."""
+        answers = _input(request, s.QuizAnswersSerializer)["answers"]
+        certificate = quiz_submit(actor=request.user, course=self.get_object(), answers=answers)
+        result = {
+            "passed": certificate is not None,
+            "score": certificate.score if certificate else None,
+            "certificate": certificate.pk if certificate else None,
+        }
+        return Response(s.QuizResultSerializer(result).data)

@@ -1,0 +1,241 @@
+"""The points ledger and the reward shop (积分超市).
+
+The ledger is append-only; the balance is the sum of a volunteer's entries. Every entry that
+takes points away is written under the volunteer's row lock after reading the balance, so two
+redemptions at once cannot both spend the same points and the balance never goes below zero.
+Stock is taken with a conditional update (``stock >= 1``) under the item's row lock: the last
+item goes to one person. Locks in order: volunteer -> item -> redemption.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.actors import Actor
+from governance.errors import Conflict, PermissionDenied, ValidationFailed
+from governance.models import Agency
+from governance.selectors import jurisdiction_for
+from governance.services.audit import audit_record
+from volunteers.models import PointsEntry, Redemption, RewardItem, Volunteer
+from volunteers.selectors import MANAGE, points_balance, user_may_hand_over, user_may_manage_team
+
+K = PointsEntry.Kind
+RS = Redemption.Status
+
+
+def _real(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+@transaction.atomic
+def points_adjust(
+    *, actor: Actor, volunteer: Volunteer, amount: int, reason: str, now: datetime | None = None
+) -> PointsEntry:
+    """A correction by the team's managers, with a reason; never below a zero balance."""
+    now = now or timezone.now()
+    volunteer = (
+        Volunteer.objects.select_for_update(of=("self",)).select_related("team__region").get(pk=volunteer.pk)
+    )
+    if not user_may_manage_team(actor, volunteer.team) or (
+        actor is not None and volunteer.user_id == actor.pk
+    ):
+        raise PermissionDenied(_("You may not adjust this volunteer's points."))
+    reason = (reason or "").strip()
+    fields: dict[str, list[str]] = {}
+    if not reason:
+        fields["reason"] = [_("Give a reason.")]
+    if amount == 0 or abs(amount) > 10_000:
+        fields["amount"] = [_("Enter a non-zero amount up to 10,000.")]
+    if fields:
+        raise ValidationFailed(_("The adjustment is not valid."), fields=fields)
+    if points_balance(volunteer.pk) + amount < 0:
+        raise Conflict(_("The balance cannot go below zero."))
+    entry = PointsEntry.objects.create(
+        volunteer=volunteer,
+        kind=K.ADJUST,
+        amount=amount,
+        reason=reason[:300],
+        created_by=_real(actor),
+        at=now,
+    )
+    audit_record(
+        actor=actor,
+        verb="volunteer_points.adjust",
+        target=volunteer,
+        changes={"points": [0, amount]},
+        reason=reason,
+    )
+    return entry
+
+
+@transaction.atomic
+def reward_item_create(
+    *, actor: Actor, agency: Agency, name: str, price: int, stock: int, description: str = ""
+) -> RewardItem:
+    j = jurisdiction_for(actor)
+    staff = any(m.agency_id == agency.pk and m.role != "volunteer" for m in j.memberships)
+    if actor is not None and not (j.is_superuser or staff or j.covers(MANAGE, agency.region.path)):
+        raise PermissionDenied(_("You may not stock this agency's shop."))
+    fields: dict[str, list[str]] = {}
+    if not name.strip():
+        fields["name"] = [_("This field is required.")]
+    if price < 1:
+        fields["price"] = [_("The price is at least one point.")]
+    if stock < 0:
+        fields["stock"] = [_("The stock cannot be negative.")]
+    if fields:
+        raise ValidationFailed(_("The item is not valid."), fields=fields)
+    item = RewardItem.objects.create(
+        agency=agency, name=name.strip(), price=price, stock=stock, description=description.strip()
+    )
+    audit_record(actor=actor, verb="reward_item.create", target=item, changes={"stock": [None, stock]})
+    return item
+
+
+@transaction.atomic
+def reward_item_restock(*, actor: Actor, item: RewardItem, add: int) -> RewardItem:
+    item = RewardItem.objects.select_for_update(of=("self",)).select_related("agency__region").get(pk=item.pk)
+    if not user_may_hand_over(actor, item):
+        raise PermissionDenied(_("You may not stock this item."))
+    if add < 1:
+        raise ValidationFailed(_("Add at least one."), fields={"add": [_("Add at least one.")]})
+    RewardItem.objects.filter(pk=item.pk).update(stock=F("stock") + add)
+    item.refresh_from_db()
+    audit_record(
+        actor=actor,
+        verb="reward_item.restock",
+        target=item,
+        changes={"stock": [item.stock - add, item.stock]},
+    )
+    return item
+
+
+@transaction.atomic
+def redemption_reserve(
+    *, actor: Actor, item: RewardItem, idempotency_key: str | None = None, now: datetime | None = None
+) -> Redemption:
+    """A volunteer redeems an item: one unit of stock and its price in points are reserved in one
+    transaction. Refused when out of stock or short of points; the same key returns the first."""
+    now = now or timezone.now()
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("Log in as a volunteer."))
+    if idempotency_key:
+        existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    volunteer = Volunteer.objects.select_for_update().filter(user_id=actor.pk).first()
+    if volunteer is None or volunteer.status in (Volunteer.Status.APPLIED, Volunteer.Status.REJECTED):
+        raise PermissionDenied(_("Only volunteers redeem points."))
+    item = RewardItem.objects.select_for_update().get(pk=item.pk)
+    if not item.active:
+        raise Conflict(_("This item is no longer on sale."))
+    balance = points_balance(volunteer.pk)
+    if balance < item.price:
+        raise Conflict(
+            _("You have %(balance)s points; this item costs %(price)s.")
+            % {"balance": balance, "price": item.price}
+        )
+    if RewardItem.objects.filter(pk=item.pk, stock__gte=1).update(stock=F("stock") - 1) != 1:
+        raise Conflict(_("This item is out of stock."))
+    try:
+        with transaction.atomic():
+            redemption = Redemption.objects.create(
+                volunteer=volunteer,
+                item=item,
+                points=item.price,
+                reserved_at=now,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This redemption was already sent.")) from exc
+    PointsEntry.objects.create(
+        volunteer=volunteer,
+        kind=K.REDEEM,
+        amount=-item.price,
+        reason=item.name[:300],
+        redemption=redemption,
+        created_by=actor,
+        at=now,
+    )
+    audit_record(
+        actor=actor, verb="redemption.reserve", target=redemption, changes={"points": [None, item.price]}
+    )
+    return redemption
+
+
+def _locked_redemption(redemption: Redemption) -> Redemption:
+    Volunteer.objects.select_for_update().filter(pk=redemption.volunteer_id).first()
+    RewardItem.objects.select_for_update().filter(pk=redemption.item_id).first()
+    return (
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("item__agency__region", "volunteer")
+        .get(pk=redemption.pk)
+    )
+
+
+@transaction.atomic
+def redemption_collect(*, actor: Actor, redemption: Redemption, now: datetime | None = None) -> Redemption:
+    """The agency hands the item over. Collecting twice is a no-op."""
+    now = now or timezone.now()
+    redemption = _locked_redemption(redemption)
+    if not user_may_hand_over(actor, redemption.item):
+        raise PermissionDenied(_("You may not hand this item over."))
+    if redemption.status == RS.COLLECTED:
+        return redemption
+    redemption.require(RS.RESERVED)
+    redemption.status = RS.COLLECTED
+    redemption.closed_at = now
+    redemption.closed_by = _real(actor)
+    redemption.save(update_fields=["status", "closed_at", "closed_by"])
+    audit_record(
+        actor=actor,
+        verb="redemption.collect",
+        target=redemption,
+        changes={"status": [RS.RESERVED, RS.COLLECTED]},
+    )
+    return redemption
+
+
+@transaction.atomic
+def redemption_cancel(
+    *, actor: Actor, redemption: Redemption, reason: str = "", now: datetime | None = None
+) -> Redemption:
+    """The volunteer or the agency cancels a reservation: the stock goes back on the shelf and the
+    points are refunded (one refund per redemption). Cancelling twice is a no-op."""
+    now = now or timezone.now()
+    redemption = _locked_redemption(redemption)
+    own = actor is not None and actor.is_authenticated and redemption.volunteer.user_id == actor.pk
+    if not (own or user_may_hand_over(actor, redemption.item)):
+        raise PermissionDenied(_("You may not cancel this redemption."))
+    if redemption.status == RS.CANCELLED:
+        return redemption
+    redemption.require(RS.RESERVED)
+    redemption.status = RS.CANCELLED
+    redemption.closed_at = now
+    redemption.closed_by = _real(actor)
+    redemption.reason = (reason or "").strip()[:300]
+    redemption.save(update_fields=["status", "closed_at", "closed_by", "reason"])
+    RewardItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + 1)
+    PointsEntry.objects.create(
+        volunteer_id=redemption.volunteer_id,
+        kind=K.REFUND,
+        amount=redemption.points,
+        reason=redemption.item.name[:300],
+        redemption=redemption,
+        created_by=_real(actor),
+        at=now,
+    )
+    audit_record(
+        actor=actor,
+        verb="redemption.cancel",
+        target=redemption,
+        changes={"status": [RS.RESERVED, RS.CANCELLED]},
+        reason=redemption.reason,
+    )
+    return redemption

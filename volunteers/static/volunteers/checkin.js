@@ -1,0 +1,71 @@
+// Check-in and check-out with the phone's location. Without a network the check-in is kept on
+// the phone (localStorage) with the time it was made, and sent to the API when the network
+// returns; the server keeps that original time (client_at).
+(function () {
+  "use strict";
+  var QUEUE = "rongzhi-volunteer-queue";
+  var script = document.currentScript;
+  var noLocation = script ? script.getAttribute("data-no-location") : "Location needed";
+
+  function queue() {
+    try { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
+  }
+  function save(items) { localStorage.setItem(QUEUE, JSON.stringify(items)); }
+  function token() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function showQueued(on) {
+    var box = document.querySelector("[data-testid=queued]");
+    if (box) { box.classList.toggle("d-none", !on); }
+  }
+
+  function flush() {
+    var items = queue();
+    if (!items.length || !navigator.onLine) { showQueued(items.length > 0); return; }
+    var item = items[0];
+    fetch(item.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token() },
+      body: JSON.stringify({ lng: item.lng, lat: item.lat, client_at: item.client_at })
+    }).then(function (response) {
+      // Sent (or refused for good): either way it leaves the queue; a refusal is shown on reload.
+      if (response.status < 500) {
+        save(queue().slice(1));
+        if (queue().length) { flush(); } else { window.location.reload(); }
+      }
+    }).catch(function () { showQueued(true); });
+  }
+
+  document.querySelectorAll("form[data-locate]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.located) { return; }
+      event.preventDefault();
+      var button = form.querySelector("button");
+      if (button) { button.disabled = true; }
+      if (!navigator.geolocation) { alert(noLocation); if (button) { button.disabled = false; } return; }
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var at = new Date().toISOString();
+        form.elements.lng.value = pos.coords.longitude;
+        form.elements.lat.value = pos.coords.latitude;
+        form.elements.client_at.value = at;
+        if (!navigator.onLine) {
+          var items = queue();
+          items.push({ url: form.dataset.api, lng: pos.coords.longitude, lat: pos.coords.latitude, client_at: at });
+          save(items);
+          showQueued(true);
+          return;
+        }
+        form.dataset.located = "1";
+        form.submit();
+      }, function () {
+        alert(noLocation);
+        if (button) { button.disabled = false; }
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    });
+  });
+
+  window.addEventListener("online", flush);
+  flush();
+})();

@@ -1,0 +1,366 @@
+"""The volunteer's phone pages: tasks he may take (one tap to claim), his claims with check-in and
+check-out by the phone's location, points and star, the reward shop, and applying to a team; and
+the team leader's page to vet applicants and verify attendance.
+
+Made for a 360 px phone held in one hand on a poor network: plain forms, a few lines of script for
+the location (and a queue for check-ins made offline), every write safe to send twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from governance.errors import DomainError
+from volunteers.models import Claim, Redemption, Task, Team, Volunteer
+from volunteers.selectors import (
+    claims_visible_to,
+    redemptions_visible_to,
+    shop_for,
+    star_progress,
+    tasks_open_for,
+    team_leaderboard,
+    teams_managed_by,
+    volunteer_of,
+    volunteers_visible_to,
+)
+from volunteers.services import (
+    claim_cancel,
+    claim_check_in,
+    claim_check_out,
+    claim_verify,
+    claim_withdraw,
+    redemption_cancel,
+    redemption_collect,
+    redemption_reserve,
+    task_claim,
+    volunteer_activate,
+    volunteer_apply,
+    volunteer_vet,
+)
+
+TASKS_SHOWN = 50
+HISTORY_SHOWN = 30
+
+
+def _volunteer(request: HttpRequest) -> Volunteer:
+    volunteer = volunteer_of(request.user)
+    if volunteer is None:
+        raise Http404
+    return volunteer
+
+
+def _error(request: HttpRequest, exc: DomainError) -> None:
+    detail = " ".join(m for msgs in exc.fields.values() for m in msgs if m not in exc.message)
+    messages.error(request, f"{exc.message} {detail}".strip())
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The tasks the volunteer may take now; someone not (yet) a volunteer is offered to apply,
+    a leader or staff member who is no volunteer goes to the team page."""
+    volunteer = volunteer_of(request.user)
+    if volunteer is None:
+        if teams_managed_by(request.user).exists():
+            return redirect("volunteers:team")
+        return redirect("volunteers:apply")
+    tasks = (
+        list(tasks_open_for(volunteer, now=timezone.now())[:TASKS_SHOWN])
+        if volunteer.status == Volunteer.Status.ACTIVE
+        else []
+    )
+    return render(request, "volunteers/home.html", {"volunteer": volunteer, "tasks": tasks})
+
+
+@login_required
+@require_POST
+def claim(request: HttpRequest, task_id: int) -> HttpResponse:
+    volunteer = _volunteer(request)
+    task = get_object_or_404(Task, pk=task_id, team_id=volunteer.team_id)
+    try:
+        task_claim(actor=request.user, task=task)
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("volunteers:home")
+    messages.success(request, _("Claimed: %(title)s.") % {"title": task.title})
+    return redirect("volunteers:claims")
+
+
+@login_required
+def claims(request: HttpRequest) -> HttpResponse:
+    volunteer = _volunteer(request)
+    mine = Claim.objects.filter(volunteer=volunteer).select_related("task")
+    upcoming = list(
+        mine.filter(status__in=[Claim.Status.CLAIMED, Claim.Status.CHECKED_IN]).order_by("task__starts_at")
+    )
+    history = list(mine.exclude(status__in=[Claim.Status.CLAIMED, Claim.Status.CHECKED_IN])[:HISTORY_SHOWN])
+    return render(
+        request, "volunteers/claims.html", {"volunteer": volunteer, "upcoming": upcoming, "history": history}
+    )
+
+
+def _own_claim(request: HttpRequest, claim_id: int) -> Claim:
+    volunteer = _volunteer(request)
+    return get_object_or_404(Claim.objects.select_related("task"), pk=claim_id, volunteer=volunteer)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _client_at(value: str | None) -> datetime | None:
+    parsed = parse_datetime(value or "")
+    return parsed if parsed is not None and timezone.is_aware(parsed) else None
+
+
+def _claim_step(
+    request: HttpRequest, claim_id: int, act: Callable[[Claim], object], done: str
+) -> HttpResponse:
+    claim = _own_claim(request, claim_id)
+    try:
+        act(claim)
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("volunteers:claims")
+
+
+@login_required
+@require_POST
+def check_in(request: HttpRequest, claim_id: int) -> HttpResponse:
+    lng, lat = _float(request.POST.get("lng")), _float(request.POST.get("lat"))
+    at = _client_at(request.POST.get("client_at"))
+    return _claim_step(
+        request,
+        claim_id,
+        lambda c: claim_check_in(actor=request.user, claim=c, lng=lng, lat=lat, client_at=at),
+        _("Checked in."),
+    )
+
+
+@login_required
+@require_POST
+def check_out(request: HttpRequest, claim_id: int) -> HttpResponse:
+    lng, lat = _float(request.POST.get("lng")), _float(request.POST.get("lat"))
+    at = _client_at(request.POST.get("client_at"))
+    return _claim_step(
+        request,
+        claim_id,
+        lambda c: claim_check_out(actor=request.user, claim=c, lng=lng, lat=lat, client_at=at),
+        _("Checked out. Your team leader will verify it."),
+    )
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_step(
+        request, claim_id, lambda c: claim_cancel(actor=request.user, claim=c), _("Claim cancelled.")
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_step(
+        request,
+        claim_id,
+        lambda c: claim_withdraw(actor=request.user, claim=c),
+        _("Withdrawn without penalty."),
+    )
+
+
+@login_required
+def points(request: HttpRequest) -> HttpResponse:
+    volunteer = _volunteer(request)
+    now = timezone.now()
+    progress = star_progress(volunteer, now=now)
+    return render(
+        request,
+        "volunteers/points.html",
+        {
+            "volunteer": volunteer,
+            "progress": progress,
+            "star_marks": "★" * progress.star,
+            "entries": volunteer.points_entries.all()[:HISTORY_SHOWN],
+            "certificates": volunteer.certificates.select_related("course"),
+            "leaderboard": team_leaderboard(volunteer.team, now=now, limit=10),
+        },
+    )
+
+
+@login_required
+def shop(request: HttpRequest) -> HttpResponse:
+    volunteer = _volunteer(request)
+    return render(
+        request,
+        "volunteers/shop.html",
+        {
+            "volunteer": volunteer,
+            "balance": star_progress(volunteer, now=timezone.now()).balance,
+            "items": shop_for(volunteer).select_related("agency"),
+            "redemptions": volunteer.redemptions.select_related("item")[:HISTORY_SHOWN],
+        },
+    )
+
+
+@login_required
+@require_POST
+def redeem(request: HttpRequest, item_id: int) -> HttpResponse:
+    volunteer = _volunteer(request)
+    item = get_object_or_404(shop_for(volunteer), pk=item_id)
+    key = (request.POST.get("idempotency_key") or "").strip()[:60]
+    try:
+        redemption_reserve(
+            actor=request.user, item=item, idempotency_key=f"page:{request.user.pk}:{key}" if key else None
+        )
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Reserved: %(name)s. Collect it at %(agency)s.")
+            % {"name": item.name, "agency": item.agency.name},
+        )
+    return redirect("volunteers:shop")
+
+
+@login_required
+@require_POST
+def redemption_cancel_view(request: HttpRequest, redemption_id: int) -> HttpResponse:
+    volunteer = _volunteer(request)
+    redemption = get_object_or_404(Redemption, pk=redemption_id, volunteer=volunteer)
+    try:
+        redemption_cancel(actor=request.user, redemption=redemption)
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Redemption cancelled; your points are back."))
+    return redirect("volunteers:shop")
+
+
+class ApplyForm(forms.Form):
+    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.filter(active=True))
+    real_name = forms.CharField(label=gettext_lazy("Real name"), max_length=50)
+    phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=20)
+    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=20)
+    skills = forms.CharField(label=gettext_lazy("Skills (comma separated)"), max_length=200, required=False)
+    availability = forms.CharField(
+        label=gettext_lazy("When you are available"), max_length=200, required=False
+    )
+    record_check_consent = forms.BooleanField(
+        label=gettext_lazy("I consent to a check of my criminal record"), required=False
+    )
+
+
+@login_required
+def apply(request: HttpRequest) -> HttpResponse:
+    if volunteer_of(request.user) is not None:
+        return redirect("volunteers:points")
+    form = ApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            volunteer_apply(
+                actor=request.user,  # type: ignore[arg-type]
+                team=data["team"],
+                real_name=data["real_name"],
+                phone=data["phone"],
+                id_number=data["id_number"],
+                record_check_consent=data["record_check_consent"],
+                skills=[s for s in data["skills"].replace("，", ",").split(",") if s.strip()],
+                availability=data["availability"],
+            )
+        except DomainError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Application sent. The team will contact you."))
+            return redirect("volunteers:points")
+    return render(request, "volunteers/apply.html", {"form": form})
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    """The leader's page: applicants to vet and activate, attendance to verify."""
+    teams = list(teams_managed_by(request.user))
+    if not teams:
+        raise Http404
+    ids = [t.pk for t in teams]
+    pending = volunteers_visible_to(request.user).filter(
+        team_id__in=ids, status__in=[Volunteer.Status.APPLIED, Volunteer.Status.VETTED]
+    )
+    to_verify = claims_visible_to(request.user).filter(task__team_id__in=ids, status=Claim.Status.CHECKED_OUT)
+    return render(
+        request,
+        "volunteers/team.html",
+        {
+            "teams": teams,
+            "pending": pending[:100],
+            "to_verify": to_verify.order_by("task__starts_at")[:100],
+            "to_hand_over": redemptions_visible_to(request.user).filter(status=Redemption.Status.RESERVED)[
+                :100
+            ],
+        },
+    )
+
+
+def _team_step(request: HttpRequest, act: Callable[[], object], done: str) -> HttpResponse:
+    try:
+        act()
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("volunteers:team")
+
+
+@login_required
+@require_POST
+def team_verify(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = get_object_or_404(claims_visible_to(request.user), pk=claim_id)
+    return _team_step(
+        request, lambda: claim_verify(actor=request.user, claim=claim), _("Attendance verified.")
+    )
+
+
+@login_required
+@require_POST
+def team_admit(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    """Vet, then activate: one button per step on the phone."""
+    volunteer = get_object_or_404(volunteers_visible_to(request.user), pk=volunteer_id)
+    if volunteer.status == Volunteer.Status.APPLIED:
+        return _team_step(
+            request, lambda: volunteer_vet(actor=request.user, volunteer=volunteer), _("Vetted.")
+        )
+    return _team_step(
+        request, lambda: volunteer_activate(actor=request.user, volunteer=volunteer), _("Activated.")
+    )
+
+
+@login_required
+@require_POST
+def team_collect(request: HttpRequest, redemption_id: int) -> HttpResponse:
+    redemption = get_object_or_404(redemptions_visible_to(request.user), pk=redemption_id)
+    return _team_step(
+        request, lambda: redemption_collect(actor=request.user, redemption=redemption), _("Handed over.")
+    )
