@@ -4,15 +4,17 @@ profiles, a year of handled alerts and a few open ones, so the dashboards are no
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from governance.models import Agency, Membership, Region
-from stations.models import DispatchOrder, DutyShift, SlaProfile, Station
+from stations.models import DispatchOrder, DutyShift, SlaProfile, Station, Summons
 from stations.services import alert_intake, order_step
 from stations.services.roster import duty_shift_add
+from stations.services.summons import summons_check_in, summons_handle, summons_verify, summons_whistle
 
 COUNTY_CODE = "330802"
 HISTORY_DAYS = 365
@@ -57,8 +59,12 @@ def seed_demo_history(*, seed: int) -> str | None:
             )
         stations = _stations(county)
         opened, history = _alerts(county, stations, rng)
+        whistles = Summons.objects.filter(village__path__startswith=county.path).count() + _whistles(stations)
         _roster(stations)
-    return f"Stations: {len(stations)} joint-duty stations, {history} past alerts over a year, {opened} open today."
+    return (
+        f"Stations: {len(stations)} joint-duty stations, {history} past alerts over a year, {opened} open today, "
+        f"{whistles} whistles."
+    )
 
 
 def _stations(county: Region) -> list[Station]:
@@ -154,11 +160,77 @@ def _alerts(county: Region, stations: list[Station], rng: random.Random) -> tupl
                 note="已调解处理完毕" if step == "resolve" else "",
                 at=at + timedelta(seconds=offset),
             )
+            if step == "arrive":
+                # Its own random stream, so the alerts stay the same with or without whistles.
+                _past_whistle(
+                    order, officer, at + timedelta(seconds=offset + 60), random.Random(f"whistle:{i}")
+                )
         history += 1
     opened = DispatchOrder.objects.filter(
         status__in=DispatchOrder.OPEN, alert__village__path__startswith=county.path
     ).count()
     return opened, history
+
+
+def _member(agency: Agency | None, role: str) -> Membership | None:
+    if agency is None:
+        return None
+    return (
+        Membership.objects.filter(agency=agency, role=role, active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _past_whistle(order: DispatchOrder, officer: User, at: datetime, rng: random.Random) -> bool:
+    """On about one dispute or public-order alert in five, the officer on scene called the
+    township government to the door (吹哨); it reported in, acted, and the officer verified."""
+    if order.alert.category not in ("dispute", "public_order") or rng.random() > 0.2:
+        return False
+    township = order.alert.village.parent
+    government = Agency.objects.filter(kind=Agency.Kind.TOWNSHIP_GOVERNMENT, region=township).first()
+    official = _member(government, Membership.Role.TOWNSHIP_OFFICIAL)
+    if government is None or official is None:
+        return False
+    summons = summons_whistle(
+        actor=officer,
+        agencies=[government],
+        urgency="routine",
+        reason=f"{order.alert.summary}，请镇街综治力量到场联合处置",
+        order=order,
+        now=at,
+        notify=False,
+    )
+    target = summons.targets.get()
+    summons_check_in(actor=official.user, target=target, now=at + timedelta(minutes=rng.randint(20, 240)))
+    summons_handle(
+        actor=official.user, target=target, note="已到场联合调处，当事人达成谅解", now=at + timedelta(hours=6)
+    )
+    summons_verify(actor=officer, summons=summons, now=at + timedelta(days=1))
+    return True
+
+
+def _whistles(stations: list[Station]) -> int:
+    """One open whistle today from the first station to the demo grid worker's village."""
+    blown = 0
+    first = stations[0] if stations else None
+    officer = _member(first.police_agency if first else None, Membership.Role.OFFICER)
+    worker = (
+        Membership.objects.filter(role=Membership.Role.GRID_WORKER, user__username="grid_worker", active=True)
+        .select_related("agency", "scope")
+        .first()
+    )
+    if officer is not None and worker is not None and worker.scope is not None:
+        summons_whistle(
+            actor=officer.user,
+            agencies=[worker.agency],
+            urgency="routine",
+            reason=f"{worker.scope.name}3组两户因排水沟堵塞反复争吵，请网格员入户了解并协助调解",
+            village=worker.scope,
+        )
+        blown += 1
+    return blown
 
 
 def _roster(stations: list[Station]) -> None:

@@ -82,10 +82,12 @@ def summons_whistle(
     order: DispatchOrder | None = None,
     now: datetime | None = None,
     idempotency_key: str | None = None,
+    notify: bool = True,
 ) -> Summons:
     """Summon ``agencies`` to the village (or to the order's village). Each gets a check-in
     deadline from the urgency and an inbox message after commit. The same ``idempotency_key``
-    again returns the first summons and changes nothing."""
+    again returns the first summons and changes nothing. ``notify=False`` is for back-filling
+    history: nobody is summoned to a past whistle."""
     if idempotency_key and (existing := Summons.objects.filter(idempotency_key=idempotency_key).first()):
         return existing
     j = jurisdiction_for(actor)
@@ -199,7 +201,8 @@ def summons_whistle(
             "order": [None, order.pk if order else None],
         },
     )
-    on_commit_delay(tasks.notify_summons_task, summons.pk, 0)
+    if notify:
+        on_commit_delay(tasks.notify_summons_task, summons.pk, 0)
     return summons
 
 

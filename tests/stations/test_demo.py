@@ -7,7 +7,7 @@ from django.db import transaction
 
 from governance.demo import demo_seed
 from stations.demo import HISTORY_ALERTS, seed_demo_history
-from stations.models import Alert, ClockBreach, DispatchOrder, DutyShift, Station
+from stations.models import Alert, ClockBreach, DispatchOrder, DutyShift, Station, Summons
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,8 @@ def seeded(django_db_setup, django_db_blocker):
 
 def test_demo_has_a_station_per_police_station_and_a_year_of_alerts(seeded):
     assert (
-        seeded == f"Stations: 6 joint-duty stations, {HISTORY_ALERTS} past alerts over a year, 4 open today."
+        seeded
+        == f"Stations: 6 joint-duty stations, {HISTORY_ALERTS} past alerts over a year, 4 open today, 29 whistles."
     )
     assert Station.objects.count() == 6
     assert Alert.objects.count() == HISTORY_ALERTS + 4
@@ -35,6 +36,10 @@ def test_demo_has_a_station_per_police_station_and_a_year_of_alerts(seeded):
     first = Station.objects.order_by("pk").first()
     assert DispatchOrder.objects.filter(status="dispatched", station=first).count() == 4
     assert DutyShift.objects.count() == 12
+    # Whistles: past ones answered and verified, one open today for the demo grid worker's village.
+    assert Summons.objects.filter(status="verified", order__isnull=False).count() == 28
+    open_whistle = Summons.objects.get(status="open")
+    assert open_whistle.targets.get().agency.memberships.filter(user__username="grid_worker").exists()
     span = Alert.objects.order_by("reported_at")
     assert (span.last().reported_at - span.first().reported_at).days > 300
 
