@@ -694,6 +694,8 @@ class _History:
             risk=case.risk,
             owner_agency_id=owner.pk if owner else None,
             now=case.at,
+            # A case of yesterday or earlier is history: nobody is told of it now.
+            notify=case.at >= timezone.now() - timedelta(days=1),
         )
         return dispute
 
@@ -1213,6 +1215,7 @@ class _History:
             village_code=village.code,
             summary=f"{first.name[0]}某等{GROUP_MEMBERS - 1}人与力健健身预付卡退费纠纷",
             description="健身房突然停业，会员预付卡余额无法使用，会员在网上集中反映并到现场聚集。",
+            notify=False,
             parties=[
                 first,
                 PartyInput(

@@ -177,9 +177,11 @@ def dispute_register(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     check_permission: bool = True,
+    notify: bool = True,
 ) -> tuple[Dispute, bool]:
     """Open a case from any discovery channel. Returns (case, created); the same
-    ``idempotency_key`` again returns the first case and writes nothing."""
+    ``idempotency_key`` again returns the first case and writes nothing.
+    ``notify=False`` is for back-filling history: nobody is told of an old case."""
     if idempotency_key:
         existing = Dispute.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -251,6 +253,7 @@ def dispute_register(
                 owner_agency_id=owner_agency_id,
                 idempotency_key=idempotency_key,
                 now=now,
+                notify=notify,
             ), True
     except IntegrityError:
         # A concurrent request with the same key won; its case is the one.
@@ -267,6 +270,7 @@ def _register_write(
     village: Region,
     cleaned: list[_CleanParty],
     now: datetime,
+    notify: bool,
     **values: Any,
 ) -> Dispute:
     county = Region.objects.filter(path__in=path_ancestors(village.path), level=Region.Level.COUNTY).first()
@@ -302,7 +306,8 @@ def _register_write(
             note=", ".join(trigger_label(r) for r in reasons),
             data={"to_tier": dispute.tier, "reasons": reasons},
         )
-    on_commit_delay(tasks.notify_registered_task, dispute.pk)
+    if notify:
+        on_commit_delay(tasks.notify_registered_task, dispute.pk)
     return dispute
 
 

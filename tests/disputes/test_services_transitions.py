@@ -506,3 +506,16 @@ def test_a_mediation_session_needs_a_mediator_on_the_case() -> None:
             minutes="x",
             place="室",
         )
+
+
+def test_a_new_case_is_announced_to_the_township_but_a_back_filled_one_is_not(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from governance.models import Notification
+
+    w = world()
+    with django_capture_on_commit_callbacks(execute=True):
+        registered(w, summary="新登记")
+        registered(w, summary="历史案件", notify=False)
+    titles = list(Notification.objects.filter(recipient=w.township_official).values_list("title", flat=True))
+    assert len(titles) == 1 and "新登记" in titles[0]
