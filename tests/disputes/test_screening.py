@@ -133,6 +133,8 @@ def test_the_grid_worker_records_visits_on_the_phone_page(client) -> None:
 def test_the_township_official_creates_a_campaign_and_assigns_villages_on_the_page(client) -> None:
     w = world()
     client.login(username=w.township_official.username, password=PASSWORD)
+    form = client.get(reverse("disputes:campaigns")).content.decode()
+    assert 'data-testid="campaign-form"' in form and ">Create</button>" in form
     response = client.post(
         reverse("disputes:campaigns"),
         {"name": "夏季邻里纠纷排查", "season": "summer", "region": w.c.township_a.code,
