@@ -625,7 +625,8 @@ class _History:
             respondent = PartyInput(
                 role=Party.Role.RESPONDENT, name=government.name, kind=Party.Kind.GOVERNMENT
             )
-        elif case.category in ORGANISATIONS and rng.random() < 0.7:
+        # A given respondent ID (the persona's kin) is a person, whatever the category drawn.
+        elif case.category in ORGANISATIONS and not case.respondent_id and rng.random() < 0.7:
             name = rng.choice(ORGANISATIONS[case.category]).format(rng.choice(BRANDS))
             respondent = PartyInput(
                 role=Party.Role.RESPONDENT, name=name, kind=Party.Kind.ORGANISATION, phone=_mobile(rng)

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import reduce
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 
 from disputes.models import (
     Assignment,
     Dispute,
+    FollowUp,
     Mediator,
+    Obligation,
     Party,
     ScreeningAssignment,
     ScreeningCampaign,
@@ -330,3 +333,96 @@ def assignments_visible_to(user: Actor) -> QuerySet[ScreeningAssignment]:
     if area is not None:
         condition |= area
     return qs.filter(condition)
+
+
+# --- Inputs of the peace index (DESIGN.md section 7), one aggregate per table whatever the number
+# of villages. A village never loses points for disputes being reported: what counts is where and
+# how they ended.
+
+
+def early_village_resolutions(
+    *, villages: QuerySet[Region], since: datetime, until: datetime, early_days: int
+) -> QuerySet[Dispute]:
+    """Cases resolved at village level within ``early_days`` of registration, in [since, until),
+    that a follow-up visit confirmed did not recur: the peace index's bonus."""
+    return Dispute.objects.filter(
+        village__in=villages,
+        resolved_tier=Tier.VILLAGE,
+        resolved_at__gte=since,
+        resolved_at__lt=until,
+        resolved_at__lte=F("registered_at") + timedelta(days=early_days),
+    ).filter(Exists(FollowUp.objects.filter(dispute_id=OuterRef("pk"), recurred=False)))
+
+
+def dispute_index_counts(
+    *, villages: QuerySet[Region], since: datetime, until: datetime, early_days: int
+) -> dict[int, dict[str, int]]:
+    """Per village: ``referred_police`` (cases that became a police matter), ``resolved`` and
+    ``resolved_in_village``, ``follow_ups`` and ``satisfied`` (4 or 5 of 5), ``performed`` and
+    ``breached`` terms due in the window, ``early_verified`` (the bonus)."""
+    out: dict[int, dict[str, int]] = {}
+
+    def put(rows: Iterable[Mapping[str, Any]], key: str = "village_id") -> None:
+        for r in rows:
+            slot = out.setdefault(r[key], dict.fromkeys(DISPUTE_INDEX_KEYS, 0))
+            for k, v in r.items():
+                if k != key:
+                    slot[k] = v
+
+    in_window = Dispute.objects.filter(village__in=villages)
+    put(
+        in_window.filter(
+            Q(registered_at__gte=since, registered_at__lt=until)
+            | Q(resolved_at__gte=since, resolved_at__lt=until)
+        )
+        .values("village_id")
+        .annotate(
+            referred_police=Count(
+                "id",
+                filter=Q(
+                    status=Dispute.Status.REFERRED_POLICE, registered_at__gte=since, registered_at__lt=until
+                ),
+            ),
+            resolved=Count("id", filter=Q(resolved_at__gte=since, resolved_at__lt=until)),
+            resolved_in_village=Count(
+                "id", filter=Q(resolved_at__gte=since, resolved_at__lt=until, resolved_tier=Tier.VILLAGE)
+            ),
+        )
+    )
+    put(
+        FollowUp.objects.filter(dispute__village__in=villages, visited_at__gte=since, visited_at__lt=until)
+        .values("dispute__village_id")
+        .annotate(follow_ups=Count("id"), satisfied=Count("id", filter=Q(satisfaction__gte=4))),
+        key="dispute__village_id",
+    )
+    put(
+        Obligation.objects.filter(
+            agreement__dispute__village__in=villages,
+            due_date__gte=since.date(),
+            due_date__lt=until.date(),
+            status__in=[Obligation.Status.PERFORMED, Obligation.Status.BREACHED],
+        )
+        .values("agreement__dispute__village_id")
+        .annotate(
+            performed=Count("id", filter=Q(status=Obligation.Status.PERFORMED)),
+            breached=Count("id", filter=Q(status=Obligation.Status.BREACHED)),
+        ),
+        key="agreement__dispute__village_id",
+    )
+    put(
+        early_village_resolutions(villages=villages, since=since, until=until, early_days=early_days)
+        .values("village_id")
+        .annotate(early_verified=Count("id"))
+    )
+    return out
+
+
+DISPUTE_INDEX_KEYS = (
+    "referred_police", "resolved", "resolved_in_village", "follow_ups", "satisfied", "performed", "breached",
+    "early_verified",
+)  # fmt: skip
+
+
+def villages_with_dispute_changes_since(since: datetime) -> set[int]:
+    """The villages whose cases changed since ``since`` (the peace index's sweep for new events)."""
+    return set(Dispute.objects.filter(updated_at__gte=since).values_list("village_id", flat=True).distinct())

@@ -8,8 +8,6 @@ no part in disputes work (volunteers above all) get a 404, as if the pages did n
 
 from __future__ import annotations
 
-import csv
-import io
 import operator
 import uuid
 from collections.abc import Iterable, Iterator
@@ -25,7 +23,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 
 from disputes.context_processors import DISPUTE_CAPABILITIES, user_works_disputes
 from disputes.forms import NEW_CASE_PARTIES, BasePartyFormSet, DisputeForm, LedgerFilterForm, PartyFormSet
@@ -37,6 +34,7 @@ from governance.errors import DomainError
 from governance.models import Region
 from governance.models.regions import path_ancestors
 from governance.selectors import jurisdiction_for
+from governance.spreadsheets import csv_response, xlsx_response
 
 PAGE_SIZES = (25, 50, 100, 200)
 # A select of more villages than this is no help; the search box finds the others.
@@ -168,16 +166,6 @@ def export_rows(user: Actor, query: LedgerQuery) -> Iterator[list[Any]]:
         ]
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _filename(extension: str) -> str:
     return f"rongzhi-disputes-{timezone.localdate():%Y%m%d}.{extension}"
 
@@ -187,16 +175,7 @@ def _filename(extension: str) -> str:
 def ledger_csv(request: HttpRequest) -> HttpResponse:
     require_disputes_user(request)
     _form, query = _ledger_query(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in export_rows(request.user, query):
-        writer.writerow([_safe("" if v is None else v) for v in row])
-    # The byte-order mark makes Excel read the file as UTF-8 (else the Chinese is garbled).
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-    return response
+    return csv_response(export_rows(request.user, query), filename=_filename("csv"))
 
 
 @login_required
@@ -204,19 +183,9 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     require_disputes_user(request)
     _form, query = _ledger_query(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Disputes"))
-    sheet.freeze_panes = "B2"
-    for row in export_rows(request.user, query):
-        # Text only, never a formula: openpyxl takes a string starting with "=" for one.
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_response(
+        export_rows(request.user, query), filename=_filename("xlsx"), sheet_title=_("Disputes")
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
-    return response
 
 
 # --- registering a case -----------------------------------------------------------------------

@@ -106,6 +106,17 @@ def _configure() -> None:
                 "task": "volunteers.reminder_sweep",
                 "schedule": 300.0,
             },
+            # Peace index: new alerts and dispute changes mark their county's month once a minute
+            # (the recomputation itself is debounced); a full run every night re-derives this
+            # month and the last from the database, so nothing depends on a mark being seen.
+            "peace-index-events-sweep": {
+                "task": "peace_index.events_sweep",
+                "schedule": 60.0,
+            },
+            "peace-index-nightly-recompute": {
+                "task": "peace_index.scheduled_recompute",
+                "schedule": crontab(hour=1, minute=40),
+            },
             "notifications-sweep": {
                 "task": "governance.sweep_outbound_messages",
                 "schedule": 60.0,

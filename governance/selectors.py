@@ -31,6 +31,10 @@ _DISPUTES_REGISTER = frozenset({"disputes.register"})
 # Volunteer police: "manage" vets volunteers, publishes tasks, verifies attendance, hands over
 # rewards for the teams of the area. A team leader does this for his own team (volunteers.selectors).
 _VOLUNTEERS_MANAGE = frozenset({"volunteers.manage"})
+# Peace index: "view" reads the scores of the area's villages (a village cadre's area is his
+# village), "review" approves or returns a township's month, "manage" keeps the methodology
+# versions, imports the outside data and starts recomputations.
+_PEACE_VIEW = frozenset({"peace.view"})
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     R.COUNTY_ADMIN: _EVERY_ROLE_SEES
     | _DISPUTES_ALL
@@ -42,16 +46,25 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         "people.view",
         "personal_data.unmask",
         "audit.view",
+        "peace.view",
+        "peace.manage",
     },
-    R.COMMANDER: _EVERY_ROLE_SEES | _DISPUTES_ALL | {"people.view", "personal_data.unmask", "orders.command"},
+    R.COMMANDER: _EVERY_ROLE_SEES
+    | _DISPUTES_ALL
+    | _PEACE_VIEW
+    | {"people.view", "personal_data.unmask", "orders.command"},
     R.OFFICER: _EVERY_ROLE_SEES
     | _DISPUTES_ALL
     | _VOLUNTEERS_MANAGE
     | {"people.view", "personal_data.unmask"},
     R.AUXILIARY: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | {"disputes.view"},
-    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES | _DISPUTES_ALL | _VOLUNTEERS_MANAGE | {"people.view"},
+    R.TOWNSHIP_OFFICIAL: _EVERY_ROLE_SEES
+    | _DISPUTES_ALL
+    | _VOLUNTEERS_MANAGE
+    | _PEACE_VIEW
+    | {"people.view", "peace.review"},
     R.GRID_WORKER: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,
-    R.VILLAGE_CADRE: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | {"disputes.view"},
+    R.VILLAGE_CADRE: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | _PEACE_VIEW | {"disputes.view"},
     R.MEDIATOR: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,
     # Volunteers have no police powers and never see others' personal data unmasked.
     R.VOLUNTEER: _EVERY_ROLE_SEES,

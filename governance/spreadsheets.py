@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from governance.errors import ValidationFailed
 
@@ -92,3 +94,43 @@ def _xlsx_rows(content: bytes) -> list[list[object]]:
         ) from None
     sheet = book.worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A value to write into an exported cell: text that would start a formula is quoted."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_response(rows: Iterable[Sequence[object]], *, filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([safe_cell("" if v is None else v) for v in row])
+    # The byte-order mark makes Excel read the file as UTF-8 (else the Chinese is garbled).
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_response(rows: Iterable[Sequence[object]], *, filename: str, sheet_title: str) -> HttpResponse:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    sheet.freeze_panes = "B2"
+    for row in rows:
+        # Text only, never a formula: openpyxl takes a string starting with "=" for one.
+        sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

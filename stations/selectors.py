@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import reduce
 
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from governance.actors import Actor
 from governance.models import Agency, Membership, Region
 from governance.models.regions import path_ancestors
 from governance.selectors import jurisdiction_for, regions_under
-from stations.models import ClockBreach, DispatchOrder, SlaProfile, Station
+from stations.models import Alert, ClockBreach, DispatchOrder, SlaProfile, Station
 
 R = Membership.Role
 STATION_ROLES = {R.OFFICER, R.AUXILIARY, R.COMMANDER}
@@ -302,3 +303,39 @@ def redirect_agencies_for(village: Region) -> list[Agency]:
         .distinct()
         .order_by("kind", "name")
     )
+
+
+# The alerts the peace index counts (harm, not reporting): a dispute that turned into a public-order
+# or criminal matter, and repeat calls about a dispute (the repeat count is set at intake).
+ESCALATED_DISPUTE = Q(
+    category__in=[Alert.Category.CRIMINAL, Alert.Category.PUBLIC_ORDER], dispute_id__isnull=False
+)
+REPEAT_DISPUTE_CALL = Q(category=Alert.Category.DISPUTE, repeat_count__gt=0)
+HARM_ALERTS = ESCALATED_DISPUTE | REPEAT_DISPUTE_CALL
+
+
+def alert_harm_counts(
+    *,
+    villages: QuerySet[Region],
+    since: datetime,
+    until: datetime,
+    replaced_alert_ids: QuerySet | None = None,
+) -> dict[int, tuple[int, int]]:
+    """Per village, for the peace index (DESIGN.md section 7), the alerts received in [since,
+    until) that show harm rather than reporting: (disputes that turned into a public-order or
+    criminal matter, repeat calls about the same dispute). Duplicates, the raw call volume and
+    alerts that a criminal case replaced (``replaced_alert_ids``) are not counted. One aggregate."""
+    qs = Alert.objects.filter(
+        village__in=villages, received_at__gte=since, received_at__lt=until, duplicate_of__isnull=True
+    ).filter(HARM_ALERTS)
+    if replaced_alert_ids is not None:
+        qs = qs.exclude(pk__in=replaced_alert_ids)
+    rows = qs.values("village_id").annotate(
+        escalated=Count("id", filter=ESCALATED_DISPUTE), repeats=Count("id", filter=REPEAT_DISPUTE_CALL)
+    )
+    return {r["village_id"]: (r["escalated"], r["repeats"]) for r in rows}
+
+
+def villages_with_alerts_since(since: datetime) -> set[int]:
+    """The villages that received alerts since ``since`` (the peace index's sweep for new events)."""
+    return set(Alert.objects.filter(received_at__gte=since).values_list("village_id", flat=True).distinct())

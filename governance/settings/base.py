@@ -80,6 +80,7 @@ TEMPLATES = [
                 "stations.context_processors.station_links",
                 "disputes.context_processors.dispute_links",
                 "volunteers.context_processors.volunteer_links",
+                "peace_index.context_processors.peace_links",
             ],
         },
     },
@@ -207,6 +208,9 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_HEARTBEAT_SECONDS = env.float("CELERY_HEARTBEAT_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
+# Peace index: an event marks its county's month; the recomputation starts this many seconds
+# later, so a burst of events costs one recomputation.
+PEACE_INDEX_DEBOUNCE_SECONDS = env.int("PEACE_INDEX_DEBOUNCE_SECONDS", default=30)
 
 # Outbound notification channels: per-attempt HTTP timeout and retry budget.
 NOTIFY_HTTP_TIMEOUT_SECONDS = env.float("NOTIFY_HTTP_TIMEOUT_SECONDS", default=5.0)

@@ -43,6 +43,8 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
         "disputes-escalation-sweep",
         "disputes-reminder-sweep",
         "notifications-sweep",
+        "peace-index-events-sweep",
+        "peace-index-nightly-recompute",
         "stations-sla-sweep",
         "stations-summons-sweep",
         "volunteers-occurrences-sweep",

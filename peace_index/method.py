@@ -1,0 +1,468 @@
+"""The method of the village peace index (DESIGN.md section 7), as pure functions over numbers.
+
+Nothing here touches the database: ``compute.py`` gathers the counts with a few aggregate queries
+and hands them over, so the method can be checked on small hand-worked examples and gives the
+same scores for the same inputs and version, to the last decimal.
+
+Per indicator: a count ``y`` over an exposure ``e`` (thousands of resident person-years) for the
+rates, where lower is better, or ``x`` successes of ``n`` for the shares (survey, satisfaction),
+where higher is better. Each is shrunk towards its peer pool (county x urban/rural class) by
+empirical Bayes, normalised between fixed goalposts, averaged within its dimension, and the
+dimensions are combined by weight; bonus, penalty and veto follow.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+RATE = "rate"
+SHARE = "share"
+DIMENSIONS = ("incidents", "cases", "petitions", "sentiment")
+BAND_ORDER = ("attention", "basic", "safe", "excellent")  # worst to best; "insufficient" apart
+
+# The default methodology. Goalposts are per 1,000 resident person-years for rates (L best,
+# U worst) and proportions for shares (L worst, U best). Weights of indicators are relative
+# within their dimension; weights of dimensions are DESIGN.md's 25/30/15/30.
+DEFAULT_PARAMS: dict[str, Any] = {
+    "window_months": 12,
+    "dimensions": {"incidents": 25, "cases": 30, "petitions": 15, "sentiment": 30},
+    "indicators": {
+        # A dispute that turned into a public-order or criminal matter.
+        "escalated_disputes": {"dimension": "incidents", "kind": RATE, "weight": 1, "low": 0.0, "high": 4.0},
+        # Repeat calls about the same unresolved dispute (never the raw call volume).
+        "repeat_calls": {"dimension": "incidents", "kind": RATE, "weight": 1, "low": 0.0, "high": 8.0},
+        # Criminal cases weighted by severity.
+        "criminal_cases": {"dimension": "cases", "kind": RATE, "weight": 1, "low": 0.0, "high": 16.0},
+        # Skip-level, repeat and collective petitions (first petitions are a right).
+        "petitions": {"dimension": "petitions", "kind": RATE, "weight": 1, "low": 0.0, "high": 4.0},
+        "survey_safe": {"dimension": "sentiment", "kind": SHARE, "weight": 2, "low": 0.7, "high": 0.98},
+        "followup_satisfied": {
+            "dimension": "sentiment",
+            "kind": SHARE,
+            "weight": 1,
+            "low": 0.5,
+            "high": 0.95,
+        },
+        "resolved_in_village": {
+            "dimension": "sentiment",
+            "kind": SHARE,
+            "weight": 1,
+            "low": 0.3,
+            "high": 0.9,
+        },
+        "agreements_performed": {
+            "dimension": "sentiment",
+            "kind": SHARE,
+            "weight": 1,
+            "low": 0.6,
+            "high": 1.0,
+        },
+    },
+    "severity_weights": {"minor": 1, "ordinary": 2, "serious": 4, "major": 8},
+    # Verified early village-level resolutions: resolved at village level within early_days of
+    # registration, and a follow-up visit confirmed it did not recur.
+    "bonus": {"per_item": 0.5, "max": 5.0, "early_days": 15},
+    # Serious events concealed or reported late.
+    "penalty": {"per_item": 3.0, "max": 15.0},
+    "veto": {"months": 12, "band_cap": "attention"},
+    "bands": {"excellent": 90.0, "excellent_min_dimension": 75.0, "safe": 80.0, "basic": 70.0},
+    # Rank intervals: resample dimension weights (Dirichlet around the published ones) and shift
+    # goalposts by up to a tenth of their span; the 5th-95th percentile of the ranks is published.
+    "resample": {"draws": 200, "concentration": 50.0, "goalpost_jitter": 0.1, "seed": 20260101},
+}
+
+
+def default_params() -> dict[str, Any]:
+    return copy.deepcopy(DEFAULT_PARAMS)
+
+
+@dataclass
+class VillageInput:
+    id: int
+    peer: str
+    # indicator -> (y, e) for rates or (x, n) for shares; absent means no data for it.
+    values: dict[str, tuple[float, float]]
+    bonus_items: int = 0
+    penalty_items: int = 0
+    veto: bool = False
+
+
+@dataclass
+class IndicatorResult:
+    indicator: str
+    dimension: str
+    kind: str
+    count: float
+    exposure: float
+    rate: float | None
+    pool_mean: float | None
+    credibility: float | None
+    shrunk: float | None
+    low: float
+    high: float
+    score: float | None
+    weight: float
+    share: float = 0.0  # of the composite, after missing data is left out
+    contributed: float = 0.0
+    lost: float = 0.0
+
+
+@dataclass
+class VillageResult:
+    id: int
+    peer: str
+    score: float | None
+    band: str
+    se: float
+    dimensions: dict[str, float | None]
+    base: float | None
+    bonus: float
+    penalty: float
+    veto: bool
+    indicators: list[IndicatorResult] = field(default_factory=list)
+    peer_rank: int | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
+    peer_size: int = 0
+
+
+def clamp(value: float, low: float = 0.0, high: float = 100.0) -> float:
+    return min(high, max(low, value))
+
+
+def shrink_rates(ys: Sequence[float], es: Sequence[float]) -> tuple[float, list[float]]:
+    """Empirical-Bayes credibility of each rate y/e in one pool (DESIGN.md section 7):
+    m = sum(y)/sum(e); s2 = sum(e (r - m)^2)/sum(e); A = max(0, s2 - m/mean(e)); w = A/(A + m/e).
+    Returns (m, [w]). A pool with no events at all needs no shrinkage (w = 1)."""
+    y = np.asarray(ys, dtype=float)
+    e = np.asarray(es, dtype=float)
+    total_e = float(e.sum())
+    if total_e <= 0:
+        return 0.0, [0.0] * len(y)
+    m = float(y.sum()) / total_e
+    if m == 0:
+        return 0.0, [1.0] * len(y)
+    r = y / e
+    s2 = float((e * (r - m) ** 2).sum()) / total_e
+    a = max(0.0, s2 - m / float(e.mean()))
+    w = a / (a + m / e)
+    return m, [float(v) for v in w]
+
+
+def shrink_shares(xs: Sequence[float], ns: Sequence[float]) -> tuple[float, list[float]]:
+    """Beta-binomial shrinkage of each share x/n by the method of moments: p = sum(x)/sum(n);
+    s2 = sum(n (q - p)^2)/sum(n); A = max(0, s2 - p(1-p)/mean(n)); w = A/(A + p(1-p)/n)."""
+    x = np.asarray(xs, dtype=float)
+    n = np.asarray(ns, dtype=float)
+    total_n = float(n.sum())
+    if total_n <= 0:
+        return 0.0, [0.0] * len(x)
+    p = float(x.sum()) / total_n
+    binomial = p * (1 - p)
+    if binomial == 0:
+        return p, [1.0] * len(x)
+    q = x / n
+    s2 = float((n * (q - p) ** 2).sum()) / total_n
+    a = max(0.0, s2 - binomial / float(n.mean()))
+    w = a / (a + binomial / n)
+    return p, [float(v) for v in w]
+
+
+def goalpost_score(value: float, *, kind: str, low: float, high: float) -> float:
+    """0-100 between fixed goalposts: for a rate, ``low`` scores 100 and ``high`` 0; for a share,
+    ``high`` scores 100 and ``low`` 0."""
+    if high == low:
+        return 100.0
+    if kind == RATE:
+        return 100.0 * clamp((high - value) / (high - low), 0.0, 1.0)
+    return 100.0 * clamp((value - low) / (high - low), 0.0, 1.0)
+
+
+def band_for(
+    score: float | None, dimensions: Mapping[str, float | None], *, veto: bool, params: Mapping[str, Any]
+) -> str:
+    missing = sum(1 for d in DIMENSIONS if dimensions.get(d) is None)
+    if score is None or missing > 1:
+        return "insufficient"
+    bands = params["bands"]
+    present = [v for v in dimensions.values() if v is not None]
+    if score >= bands["excellent"] and not missing and min(present) >= bands["excellent_min_dimension"]:
+        band = "excellent"
+    elif score >= bands["safe"]:
+        band = "safe"
+    elif score >= bands["basic"]:
+        band = "basic"
+    else:
+        band = "attention"
+    if veto:
+        cap = params["veto"]["band_cap"]
+        band = BAND_ORDER[min(BAND_ORDER.index(band), BAND_ORDER.index(cap))]
+    return band
+
+
+def score_villages(villages: Sequence[VillageInput], params: Mapping[str, Any]) -> list[VillageResult]:
+    """Scores of every village given, shrunk within their peer pools. Pass whole pools: the
+    shrinkage of one village depends on its peers."""
+    ordered = sorted(villages, key=lambda v: v.id)
+    indicators: Mapping[str, Mapping[str, Any]] = params["indicators"]
+    # Shrinkage per indicator and pool, over the villages that have data for it.
+    shrink: dict[tuple[str, str], tuple[float, dict[int, float]]] = {}
+    pools: dict[str, list[VillageInput]] = {}
+    for v in ordered:
+        pools.setdefault(v.peer, []).append(v)
+    for name, spec in indicators.items():
+        for peer, members in pools.items():
+            have = [v for v in members if _has(v, name)]
+            if not have:
+                continue
+            a = [v.values[name][0] for v in have]
+            b = [v.values[name][1] for v in have]
+            mean, weights = shrink_rates(a, b) if spec["kind"] == RATE else shrink_shares(a, b)
+            shrink[(name, peer)] = (mean, {v.id: w for v, w in zip(have, weights, strict=True)})
+    results = [_score_one(v, params, shrink) for v in ordered]
+    _rank(results, params)
+    return results
+
+
+def _has(v: VillageInput, name: str) -> bool:
+    pair = v.values.get(name)
+    return pair is not None and pair[1] > 0
+
+
+def _score_one(
+    v: VillageInput,
+    params: Mapping[str, Any],
+    shrink: Mapping[tuple[str, str], tuple[float, dict[int, float]]],
+) -> VillageResult:
+    indicators: Mapping[str, Mapping[str, Any]] = params["indicators"]
+    rows: list[IndicatorResult] = []
+    variance_terms: list[tuple[IndicatorResult, float]] = []
+    for name, spec in indicators.items():
+        kind, low, high = spec["kind"], float(spec["low"]), float(spec["high"])
+        row = IndicatorResult(
+            indicator=name, dimension=spec["dimension"], kind=kind, count=0.0, exposure=0.0, rate=None,
+            pool_mean=None, credibility=None, shrunk=None, low=low, high=high, score=None,
+            weight=float(spec["weight"]),
+        )  # fmt: skip
+        if _has(v, name):
+            a, b = v.values[name]
+            mean, weights = shrink[(name, v.peer)]
+            w = weights[v.id]
+            raw = a / b
+            shrunk = w * raw + (1 - w) * mean
+            row.count, row.exposure, row.rate = a, b, raw
+            row.pool_mean, row.credibility, row.shrunk = mean, w, shrunk
+            row.score = goalpost_score(shrunk, kind=kind, low=low, high=high)
+            sampling = shrunk / b if kind == RATE else shrunk * (1 - shrunk) / b
+            variance_terms.append((row, (w**2) * sampling))
+        elif name in v.values:
+            row.count, row.exposure = v.values[name]
+        rows.append(row)
+
+    dimension_weights: Mapping[str, float] = params["dimensions"]
+    dimensions: dict[str, float | None] = {}
+    within: dict[str, float] = {}
+    for d in DIMENSIONS:
+        present = [r for r in rows if r.dimension == d and r.score is not None]
+        total = sum(r.weight for r in present)
+        within[d] = total
+        dimensions[d] = sum(r.weight * (r.score or 0.0) for r in present) / total if total else None
+    present_weight = sum(float(dimension_weights[d]) for d in DIMENSIONS if dimensions[d] is not None)
+    base = None
+    if present_weight:
+        base = sum(
+            float(dimension_weights[d]) * (dimensions[d] or 0.0)
+            for d in DIMENSIONS
+            if dimensions[d] is not None
+        )
+        base /= present_weight
+        for r in rows:
+            if r.score is not None:
+                r.share = (
+                    float(dimension_weights[r.dimension]) / present_weight * r.weight / within[r.dimension]
+                )
+                r.contributed = r.share * r.score
+                r.lost = r.share * (100.0 - r.score)
+    bonus = min(float(params["bonus"]["max"]), float(params["bonus"]["per_item"]) * v.bonus_items)
+    penalty = min(float(params["penalty"]["max"]), float(params["penalty"]["per_item"]) * v.penalty_items)
+    score = None if base is None else clamp(base + bonus - penalty)
+    se = math.sqrt(
+        sum((r.share * _slope(r)) ** 2 * variance for r, variance in variance_terms if r.shrunk is not None)
+    )
+    return VillageResult(
+        id=v.id, peer=v.peer, score=score, band=band_for(score, dimensions, veto=v.veto, params=params),
+        se=se, dimensions=dimensions, base=base, bonus=bonus, penalty=penalty, veto=v.veto, indicators=rows,
+    )  # fmt: skip
+
+
+def _slope(r: IndicatorResult) -> float:
+    """How many score points one unit of the shrunk rate moves (zero outside the goalposts)."""
+    if r.shrunk is None or r.high == r.low or not (min(r.low, r.high) < r.shrunk < max(r.low, r.high)):
+        return 0.0
+    return 100.0 / abs(r.high - r.low)
+
+
+def _rank(results: list[VillageResult], params: Mapping[str, Any]) -> None:
+    """Rank within each peer pool, and the 5th-95th percentile of the rank when the weights and
+    goalposts are resampled (fixed seed: reproducible)."""
+    spec = params["resample"]
+    rng = np.random.default_rng(int(spec["seed"]))
+    indicators = list(params["indicators"].items())
+    dims = list(DIMENSIONS)
+    base_weights = np.array([float(params["dimensions"][d]) for d in dims])
+    draws = int(spec["draws"])
+    conc = float(spec["concentration"])
+    jitter = float(spec["goalpost_jitter"])
+    # The same draws for every pool, so that pools are treated alike.
+    dim_w = rng.dirichlet(conc * base_weights / base_weights.sum(), size=draws) if draws else np.empty((0, 4))
+    shifts = rng.uniform(-jitter, jitter, size=(draws, len(indicators), 2))
+
+    by_peer: dict[str, list[VillageResult]] = {}
+    for r in results:
+        if r.score is not None:
+            by_peer.setdefault(r.peer, []).append(r)
+    for members in by_peer.values():
+        n = len(members)
+        order = sorted(range(n), key=lambda i: (-(members[i].score or 0.0), members[i].id))
+        for rank, i in enumerate(order, start=1):
+            members[i].peer_rank = rank
+            members[i].peer_size = n
+        if n == 1 or not draws:
+            for m in members:
+                m.rank_low = m.rank_high = m.peer_rank
+            continue
+        shrunk = np.full((n, len(indicators)), np.nan)
+        for j in range(len(indicators)):
+            for i, m in enumerate(members):
+                row = m.indicators[j]
+                if row.shrunk is not None:
+                    shrunk[i, j] = row.shrunk
+        lows = np.array([float(s["low"]) for _, s in indicators])
+        highs = np.array([float(s["high"]) for _, s in indicators])
+        span = highs - lows
+        kinds = np.array([s["kind"] == RATE for _, s in indicators])
+        iw = np.array([float(s["weight"]) for _, s in indicators])
+        dim_of = np.array([dims.index(s["dimension"]) for _, s in indicators])
+        extra = np.array([m.bonus - m.penalty for m in members])
+        ranks = np.empty((draws, n))
+        ids = np.array([m.id for m in members])
+        for k in range(draws):
+            lo = lows + shifts[k, :, 0] * span
+            hi = highs + shifts[k, :, 1] * span
+            width = np.where(hi - lo == 0, 1.0, hi - lo)
+            s = np.where(kinds, (hi - shrunk) / width, (shrunk - lo) / width)
+            s = 100.0 * np.clip(s, 0.0, 1.0)  # nan stays nan: missing data
+            have = ~np.isnan(s)
+            s0 = np.where(have, s, 0.0)
+            dim_scores = np.zeros((n, len(dims)))
+            dim_have = np.zeros((n, len(dims)), dtype=bool)
+            for d in range(len(dims)):
+                cols = dim_of == d
+                wsum = (have[:, cols] * iw[cols]).sum(axis=1)
+                dim_have[:, d] = wsum > 0
+                dim_scores[:, d] = np.where(
+                    wsum > 0, (s0[:, cols] * iw[cols]).sum(axis=1) / np.where(wsum > 0, wsum, 1), 0
+                )
+            wd = dim_w[k] * dim_have
+            total = np.clip(
+                np.sum(dim_scores * wd, axis=1) / np.where(wd.sum(axis=1) > 0, wd.sum(axis=1), 1) + extra,
+                0,
+                100,
+            )
+            order_k = np.lexsort((ids, -total))
+            ranks[k, order_k] = np.arange(1, n + 1)
+        low_q = np.percentile(ranks, 5, axis=0, method="nearest")
+        high_q = np.percentile(ranks, 95, axis=0, method="nearest")
+        for i, m in enumerate(members):
+            m.rank_low = int(min(low_q[i], m.peer_rank or low_q[i]))
+            m.rank_high = int(max(high_q[i], m.peer_rank or high_q[i]))
+
+
+def significant_change(now: float | None, se_now: float, before: float | None, se_before: float) -> int:
+    """+1 or -1 when the change is larger than noise (about two standard errors), else 0."""
+    if now is None or before is None:
+        return 0
+    delta = now - before
+    noise = 2.0 * math.sqrt(se_now**2 + se_before**2)
+    if abs(delta) <= max(noise, 0.05):
+        return 0
+    return 1 if delta > 0 else -1
+
+
+def validate_params(params: Any) -> dict[str, list[str]]:
+    """Field-level errors of a methodology's parameters ({} when they are sound)."""
+    errors: dict[str, list[str]] = {}
+
+    def bad(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    if not isinstance(params, dict):
+        return {"params": ["Parameters must be a JSON object."]}
+    dims = params.get("dimensions")
+    if not isinstance(dims, dict) or set(dims) != set(DIMENSIONS):
+        bad("dimensions", "Give a weight for each of: " + ", ".join(DIMENSIONS) + ".")
+    elif any(not _number(w) or w < 0 for w in dims.values()) or not sum(dims.values()):
+        bad("dimensions", "Weights must be non-negative numbers, not all zero.")
+    inds = params.get("indicators")
+    if not isinstance(inds, dict) or set(inds) != set(DEFAULT_PARAMS["indicators"]):
+        bad("indicators", "Give every indicator: " + ", ".join(DEFAULT_PARAMS["indicators"]) + ".")
+    else:
+        for name, spec in inds.items():
+            if not isinstance(spec, dict):
+                bad(f"indicators.{name}", "Must be an object.")
+                continue
+            low, high, weight = spec.get("low"), spec.get("high"), spec.get("weight")
+            if not (_number(low) and _number(high) and _number(weight)):
+                bad(f"indicators.{name}", "Goalposts and weight must be numbers.")
+                continue
+            if float(low) >= float(high):  # type: ignore[arg-type]
+                bad(f"indicators.{name}", "Goalposts need low < high.")
+            if float(weight) <= 0:  # type: ignore[arg-type]
+                bad(f"indicators.{name}", "The weight must be a positive number.")
+            if spec.get("dimension") != DEFAULT_PARAMS["indicators"][name]["dimension"]:
+                bad(f"indicators.{name}", "The dimension of an indicator is fixed.")
+            if spec.get("kind") != DEFAULT_PARAMS["indicators"][name]["kind"]:
+                bad(f"indicators.{name}", "The kind of an indicator is fixed.")
+    bands = params.get("bands")
+    if not isinstance(bands, dict) or not all(
+        _number(bands.get(k)) for k in ("excellent", "excellent_min_dimension", "safe", "basic")
+    ):
+        bad("bands", "Give excellent, excellent_min_dimension, safe and basic thresholds.")
+    elif not (100 >= bands["excellent"] >= bands["safe"] >= bands["basic"] >= 0):
+        bad("bands", "Thresholds must fall: 100 >= excellent >= safe >= basic >= 0.")
+    for key in ("bonus", "penalty"):
+        part = params.get(key)
+        if not isinstance(part, dict) or not (_number(part.get("per_item")) and _number(part.get("max"))):
+            bad(key, "Give per_item and max.")
+        elif part["per_item"] < 0 or part["max"] < 0:
+            bad(key, "Must not be negative.")
+    veto = params.get("veto")
+    if (
+        not isinstance(veto, dict)
+        or veto.get("band_cap") not in BAND_ORDER
+        or not _number(veto.get("months"))
+    ):
+        bad("veto", "Give months and a band_cap among: " + ", ".join(BAND_ORDER) + ".")
+    sev = params.get("severity_weights")
+    if not isinstance(sev, dict) or not all(
+        _number(sev.get(k)) for k in ("minor", "ordinary", "serious", "major")
+    ):
+        bad("severity_weights", "Give a weight for minor, ordinary, serious and major.")
+    resample = params.get("resample")
+    if not isinstance(resample, dict) or not all(
+        _number(resample.get(k)) for k in ("draws", "concentration", "goalpost_jitter", "seed")
+    ):
+        bad("resample", "Give draws, concentration, goalpost_jitter and seed.")
+    elif not (0 <= resample["draws"] <= 2000):
+        bad("resample", "Draws must be between 0 and 2000.")
+    return errors
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

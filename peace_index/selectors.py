@@ -1,0 +1,272 @@
+"""Reads of the peace index: who may see, review and manage what, the township ranking with its
+trend arrows (a constant number of queries whatever the number of villages), a village's
+portrait and the cases behind its bonus, penalty and veto."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from disputes.models import Dispute
+from disputes.selectors import early_village_resolutions
+from governance.actors import Actor
+from governance.errors import NotFound
+from governance.models import Region
+from governance.models.regions import path_ancestors
+from governance.selectors import jurisdiction_for, user_may
+from peace_index.compute import add_months, current_month, window
+from peace_index.method import significant_change
+from peace_index.models import (
+    CriminalCase,
+    MethodVersion,
+    RecomputeRun,
+    TownshipReview,
+    VillageScore,
+)
+
+
+def county_of(region: Region) -> Region:
+    if region.level == Region.Level.COUNTY:
+        return region
+    county = Region.objects.filter(level=Region.Level.COUNTY, path__in=path_ancestors(region.path)).first()
+    if county is None:
+        raise NotFound(_("This region lies under no county."))
+    return county
+
+
+def published_version(county: Region) -> MethodVersion | None:
+    return MethodVersion.objects.filter(county=county, status=MethodVersion.Status.PUBLISHED).first()
+
+
+def user_may_view(user: Actor, region: Region) -> bool:
+    return user_may(user, "peace.view", region)
+
+
+def user_may_review(user: Actor, township: Region) -> bool:
+    return user_may(user, "peace.review", township)
+
+
+def user_may_manage(user: Actor, county: Region) -> bool:
+    return user_may(user, "peace.manage", county)
+
+
+def user_uses_index(user: Actor) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    j = jurisdiction_for(user)
+    return j.is_superuser or bool(j.paths("peace.view"))
+
+
+def regions_in_view(user: Actor, level: int) -> QuerySet[Region]:
+    """Regions of ``level`` under the user's peace-index jurisdiction."""
+    condition = jurisdiction_for(user).region_filter("peace.view")
+    if condition is None:
+        return Region.objects.none()
+    return Region.objects.filter(condition, level=level).order_by("code")
+
+
+@dataclass
+class RankingRow:
+    village: Region
+    score: VillageScore | None
+    last_month: VillageScore | None
+    last_year: VillageScore | None
+    trend_month: int = 0
+    trend_year: int = 0
+
+    @property
+    def change_month(self) -> float | None:
+        return _delta(self.score, self.last_month)
+
+    @property
+    def change_year(self) -> float | None:
+        return _delta(self.score, self.last_year)
+
+
+def _delta(now: VillageScore | None, before: VillageScore | None) -> float | None:
+    if now is None or before is None or now.score is None or before.score is None:
+        return None
+    return round(now.score - before.score, 1)
+
+
+@dataclass
+class Ranking:
+    township: Region
+    month: date
+    version: MethodVersion | None
+    rows: list[RankingRow]
+    review: TownshipReview | None
+    months: list[date] = field(default_factory=list)
+
+    @property
+    def frozen(self) -> bool:
+        return self.review is not None and self.review.status == TownshipReview.Status.APPROVED
+
+    @property
+    def reward_villages(self) -> list[RankingRow]:
+        return [r for r in self.rows if r.score is not None and r.score.band == "excellent"]
+
+    @property
+    def band_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.rows:
+            if r.score is not None:
+                counts[r.score.band] = counts.get(r.score.band, 0) + 1
+        return counts
+
+
+def township_ranking(township: Region, month: date) -> Ranking:
+    """Every village of the township by this month's score, with last month's and last year's
+    and the arrows that are larger than noise. Five queries whatever the number of villages."""
+    county = county_of(township)
+    version = published_version(county)
+    villages = list(Region.objects.filter(parent=township, level=Region.Level.VILLAGE).order_by("code"))
+    wanted = [month, add_months(month, -1), add_months(month, -12)]
+    scores: dict[tuple[int, date], VillageScore] = {}
+    months: list[date] = []
+    review = None
+    if version is not None:
+        for s in VillageScore.objects.filter(township=township, version=version, month__in=wanted).defer(
+            "decomposition"
+        ):
+            scores[(s.village_id, s.month)] = s
+        review = TownshipReview.objects.filter(township=township, month=month, version=version).first()
+        months = sorted(
+            set(
+                VillageScore.objects.filter(township=township, version=version).values_list(
+                    "month", flat=True
+                )
+            ),
+            reverse=True,
+        )
+    rows = []
+    for v in villages:
+        now, prev, year = (scores.get((v.pk, m)) for m in wanted)
+        row = RankingRow(village=v, score=now, last_month=prev, last_year=year)
+        if now is not None:
+            for attr, before in (("trend_month", prev), ("trend_year", year)):
+                if before is not None:
+                    setattr(row, attr, significant_change(now.score, now.se, before.score, before.se))
+        rows.append(row)
+    rows.sort(key=lambda r: (r.score is None or r.score.score is None, -(_num(r.score)), r.village.code))
+    return Ranking(township=township, month=month, version=version, rows=rows, review=review, months=months)
+
+
+def _num(score: VillageScore | None) -> float:
+    return score.score if score is not None and score.score is not None else 0.0
+
+
+@dataclass
+class IndicatorChange:
+    indicator: str
+    dimension: str
+    now: dict[str, Any]
+    before: dict[str, Any] | None
+
+    @property
+    def points_change(self) -> float | None:
+        if self.before is None:
+            return None
+        return round((self.now.get("contributed") or 0) - (self.before.get("contributed") or 0), 2)
+
+
+@dataclass
+class Portrait:
+    village: Region
+    month: date
+    version: MethodVersion | None
+    score: VillageScore | None
+    previous: VillageScore | None
+    trend: list[VillageScore]
+    changes: list[IndicatorChange]
+    bonus_cases: list[Dispute]
+    penalty_cases: list[CriminalCase]
+    veto_cases: list[CriminalCase]
+
+
+def village_portrait(village: Region, month: date) -> Portrait:
+    """The safety portrait (平安画像) of a village: the month's score and its decomposition, the
+    twelve months before it, what moved since last month indicator by indicator, and the cases
+    behind the bonus, penalty and veto."""
+    county = county_of(village)
+    version = published_version(county)
+    trend: list[VillageScore] = []
+    if version is not None:
+        trend = list(
+            VillageScore.objects.filter(
+                village=village, version=version, month__gte=add_months(month, -12), month__lte=month
+            ).order_by("month")
+        )
+    by_month = {s.month: s for s in trend}
+    score, previous = by_month.get(month), by_month.get(add_months(month, -1))
+    changes = []
+    if score is not None:
+        before = {
+            i["indicator"]: i for i in (previous.decomposition.get("indicators", []) if previous else [])
+        }
+        changes = [
+            IndicatorChange(
+                indicator=i["indicator"], dimension=i["dimension"], now=i, before=before.get(i["indicator"])
+            )
+            for i in score.decomposition.get("indicators", [])
+        ]
+    bonus_cases: list[Dispute] = []
+    penalty_cases: list[CriminalCase] = []
+    veto_cases: list[CriminalCase] = []
+    if version is not None and score is not None:
+        params = version.params
+        since, until = window(month, int(params["window_months"]))
+        villages = Region.objects.filter(pk=village.pk)
+        bonus_cases = list(
+            early_village_resolutions(
+                villages=villages, since=since, until=until, early_days=int(params["bonus"]["early_days"])
+            ).order_by("-resolved_at")[:50]
+        )
+        penalty_cases = list(
+            CriminalCase.objects.filter(
+                village=village,
+                month__gte=since.date(),
+                month__lte=month,
+                reported_late=True,
+                severity__in=["serious", "major"],
+            )[:50]
+        )
+        veto_cases = list(
+            CriminalCase.objects.filter(
+                village=village,
+                month__gte=add_months(month, 1 - int(params["veto"]["months"])),
+                month__lte=month,
+            ).exclude(veto="")[:50]
+        )
+    return Portrait(
+        village=village, month=month, version=version, score=score, previous=previous, trend=trend,
+        changes=changes, bonus_cases=bonus_cases, penalty_cases=penalty_cases, veto_cases=veto_cases,
+    )  # fmt: skip
+
+
+def latest_scored_month(region: Region) -> date:
+    """The latest month with scores under the region (this month when none)."""
+    county = county_of(region)
+    version = published_version(county)
+    if version is None:
+        return current_month()
+    if region.level == Region.Level.VILLAGE:
+        qs = VillageScore.objects.filter(village=region, version=version)
+    elif region.level == Region.Level.TOWNSHIP:
+        qs = VillageScore.objects.filter(township=region, version=version)
+    else:
+        qs = VillageScore.objects.filter(version=version)
+    latest = qs.order_by("-month").values_list("month", flat=True).first()
+    return latest or current_month()
+
+
+def versions_of(county: Region) -> QuerySet[MethodVersion]:
+    return MethodVersion.objects.filter(county=county).order_by("-number")
+
+
+def runs_of(county: Region) -> QuerySet[RecomputeRun]:
+    return RecomputeRun.objects.filter(county=county).select_related("version", "started_by").order_by("-id")

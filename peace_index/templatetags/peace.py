@@ -1,0 +1,62 @@
+"""Small presentation helpers of the peace index templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from peace_index.models import Band
+
+register = template.Library()
+
+BAND_CLASS = {
+    "excellent": "bg-success",
+    "safe": "bg-primary",
+    "basic": "bg-info text-dark",
+    "attention": "bg-danger",
+    "insufficient": "bg-secondary",
+}
+
+
+@register.filter
+def band_label(band: str) -> str:
+    return str(Band(band).label) if band in Band.values else ""
+
+
+@register.filter
+def band_class(band: str) -> str:
+    return BAND_CLASS.get(band, "bg-secondary")
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def arrow(trend: int, change: float | None) -> str:
+    """An arrow only where the change is larger than noise; the number is always shown."""
+    if change is None:
+        return "—"
+    sign = f"{change:+.1f}"
+    if trend > 0:
+        return f"▲ {sign}"
+    if trend < 0:
+        return f"▼ {sign}"
+    return f"{sign} ({_('within noise')})"
+
+
+@register.filter
+def num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value):.{int(digits)}f}"
+
+
+@register.filter
+def percent(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{100 * float(value):.0f}%"

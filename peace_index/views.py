@@ -1,0 +1,381 @@
+"""Peace index pages: the townships in view, a township's ranking with its review, a village's
+safety portrait, exports and the printable report, and for county administrators the
+methodology versions, imports and recomputation runs. A region the user may not see is a 404."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from governance.errors import DomainError
+from governance.models import Region
+from governance.selectors import jurisdiction_for
+from governance.spreadsheets import MAX_UPLOAD_BYTES, csv_response, xlsx_response
+from peace_index import services
+from peace_index.forms import ImportForm, ReviewForm, VersionForm, parse_month
+from peace_index.method import DIMENSIONS, default_params
+from peace_index.models import (
+    Band,
+    DataCoverage,
+    Dimension,
+    ImportBatch,
+    Indicator,
+    MethodVersion,
+    RecomputeRun,
+    VillageScore,
+)
+from peace_index.selectors import (
+    Ranking,
+    latest_scored_month,
+    published_version,
+    regions_in_view,
+    runs_of,
+    township_ranking,
+    user_may_manage,
+    user_may_review,
+    user_may_view,
+    user_uses_index,
+    versions_of,
+    village_portrait,
+)
+
+V = Region.Level
+
+
+def _region(request: HttpRequest, pk: int, level: int) -> Region:
+    region = get_object_or_404(Region, pk=pk, level=level)
+    if not user_may_view(request.user, region):
+        raise Http404
+    return region
+
+
+def _managed_county(request: HttpRequest, pk: int) -> Region:
+    county = get_object_or_404(Region, pk=pk, level=V.COUNTY)
+    if not user_may_manage(request.user, county):
+        raise Http404
+    return county
+
+
+def _month(request: HttpRequest, region: Region) -> date:
+    return parse_month(request.GET.get("month")) or latest_scored_month(region)
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Where the index starts for the user: his village, his township, or the townships in view."""
+    if not user_uses_index(request.user):
+        raise Http404
+    townships = list(regions_in_view(request.user, V.TOWNSHIP))
+    if not townships:
+        villages = list(regions_in_view(request.user, V.VILLAGE)[:2])
+        if len(villages) == 1:
+            return redirect("peace:village", pk=villages[0].pk)
+        raise Http404
+    if len(townships) == 1 and not jurisdiction_for(request.user).is_superuser:
+        return redirect("peace:township", pk=townships[0].pk)
+    month = parse_month(request.GET.get("month")) or latest_scored_month(townships[0])
+    counts: dict[int, dict[str, int]] = {}
+    for row in (
+        VillageScore.objects.filter(
+            township__in=townships, month=month, version__status=MethodVersion.Status.PUBLISHED
+        )
+        .values("township_id", "band")
+        .annotate(n=Count("id"))
+    ):
+        counts.setdefault(row["township_id"], {})[row["band"]] = row["n"]
+    managed = [c for c in regions_in_view(request.user, V.COUNTY) if user_may_manage(request.user, c)]
+    rows = [(t, [(b, counts.get(t.pk, {}).get(b, 0)) for b in Band.values]) for t in townships]
+    return render(
+        request,
+        "peace_index/index.html",
+        {"rows": rows, "month": month, "bands": Band.choices, "managed": managed},
+    )
+
+
+@login_required
+@require_GET
+def township(request: HttpRequest, pk: int) -> HttpResponse:
+    town = _region(request, pk, V.TOWNSHIP)
+    ranking = township_ranking(town, _month(request, town))
+    return render(
+        request,
+        "peace_index/township.html",
+        {
+            "r": ranking,
+            "may_review": user_may_review(request.user, town),
+            "review_form": ReviewForm(initial={"month": f"{ranking.month:%Y-%m}"}),
+            "bands": Band.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def township_review(request: HttpRequest, pk: int) -> HttpResponse:
+    town = _region(request, pk, V.TOWNSHIP)
+    form = ReviewForm(request.POST)
+    month = parse_month(request.POST.get("month")) or latest_scored_month(town)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(f"{_url('peace:township', town.pk)}?month={month:%Y-%m}")
+    d = form.cleaned_data
+    try:
+        review = services.review_decide(
+            actor=request.user,
+            township=town,
+            month=d["month"],
+            approve=d["decision"] == "approve",
+            comment=d["comment"],
+        )
+    except DomainError as exc:
+        messages.error(request, " ".join([exc.message, *[m for ms in exc.fields.values() for m in ms]]))
+    else:
+        messages.success(
+            request,
+            _("The month is approved and frozen.")
+            if review.status == "approved"
+            else _("The month was returned."),
+        )
+    return redirect(f"{_url('peace:township', town.pk)}?month={d['month']:%Y-%m}")
+
+
+def _url(name: str, pk: int) -> str:
+    return reverse(name, kwargs={"pk": pk})
+
+
+def export_rows(ranking: Ranking) -> list[list[Any]]:
+    labels = dict(Indicator.choices)
+    head = [
+        _("Village code"), _("Village"), _("Month"), _("Methodology version"), _("Score"), _("Band"),
+        _("Change since last month"), _("Change since last year"), _("Rank"), _("Rank interval"),
+        *[str(dict(Dimension.choices)[d]) for d in DIMENSIONS], _("Bonus"), _("Penalty"), _("Veto"),
+        *[f"{labels[i]} ({_('points lost')})" for i in Indicator.values],
+    ]  # fmt: skip
+    out: list[list[Any]] = [[str(h) for h in head]]
+    version = f"v{ranking.version.number}" if ranking.version else ""
+    for row in ranking.rows:
+        s = row.score
+        if s is None:
+            out.append([row.village.code, row.village.name, f"{ranking.month:%Y-%m}", version])
+            continue
+        lost = {i["indicator"]: i.get("lost") for i in s.decomposition.get("indicators", [])}
+        out.append(
+            [
+                row.village.code, row.village.name, f"{ranking.month:%Y-%m}", version, s.score,
+                str(Band(s.band).label), row.change_month, row.change_year, s.peer_rank,
+                f"{s.rank_low}-{s.rank_high}" if s.rank_low else "",
+                *[s.dimensions.get(d) for d in DIMENSIONS], s.bonus, s.penalty, _("yes") if s.veto else "",
+                *[None if lost.get(i) is None else round(lost[i], 2) for i in Indicator.values],
+            ]
+        )  # fmt: skip
+    return out
+
+
+@login_required
+@require_GET
+def township_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    town = _region(request, pk, V.TOWNSHIP)
+    ranking = township_ranking(town, _month(request, town))
+    name = f"rongzhi-peace-{town.code}-{ranking.month:%Y%m}"
+    if fmt == "csv":
+        return csv_response(export_rows(ranking), filename=f"{name}.csv")
+    return xlsx_response(export_rows(ranking), filename=f"{name}.xlsx", sheet_title=_("Peace index"))
+
+
+@login_required
+@require_GET
+def township_print(request: HttpRequest, pk: int) -> HttpResponse:
+    town = _region(request, pk, V.TOWNSHIP)
+    ranking = township_ranking(town, _month(request, town))
+    return render(request, "peace_index/township_print.html", {"r": ranking, "bands": Band.choices})
+
+
+def _trend_chart(portrait: Any) -> dict[str, Any]:
+    """Points of the twelve-month line in a 600 x 160 box (scores 0-100, bottom up)."""
+    points = [(s.month, s.score) for s in portrait.trend if s.score is not None]
+    if not points:
+        return {"points": "", "dots": []}
+    n = max(len(points) - 1, 1)
+    dots = [
+        {
+            "x": round(40 + 540 * i / n, 1),
+            "y": round(150 - 1.4 * score, 1),
+            "label": f"{m:%Y-%m}",
+            "score": score,
+        }
+        for i, (m, score) in enumerate(points)
+    ]
+    return {"points": " ".join(f"{d['x']},{d['y']}" for d in dots), "dots": dots}
+
+
+@login_required
+@require_GET
+def village(request: HttpRequest, pk: int) -> HttpResponse:
+    vil = _region(request, pk, V.VILLAGE)
+    portrait = village_portrait(vil, _month(request, vil))
+    labels = dict(Indicator.choices)
+    dimension_labels = dict(Dimension.choices)
+    dims = []
+    if portrait.score is not None:
+        for d in DIMENSIONS:
+            value = portrait.score.dimensions.get(d)
+            dims.append({"key": d, "label": dimension_labels[d], "value": value, "width": value or 0})
+    township_visible = vil.parent is not None and user_may_view(request.user, vil.parent)
+    return render(
+        request,
+        "peace_index/village.html",
+        {
+            "p": portrait,
+            "dims": dims,
+            "labels": labels,
+            "dimension_labels": dimension_labels,
+            "chart": _trend_chart(portrait),
+            "township_visible": township_visible,
+            "change": (
+                portrait.score.score - portrait.previous.score
+                if portrait.score
+                and portrait.previous
+                and portrait.score.score is not None
+                and portrait.previous.score is not None
+                else None
+            ),
+            "may_open_cases": bool(jurisdiction_for(request.user).paths("disputes.view"))
+            or jurisdiction_for(request.user).is_superuser,
+        },
+    )
+
+
+# --- County administration: versions, recomputation, imports ---
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def methods(request: HttpRequest, pk: int) -> HttpResponse:
+    county = _managed_county(request, pk)
+    current = published_version(county)
+    form = VersionForm(
+        request.POST or None,
+        initial={"params": json.dumps(current.params if current else default_params(), indent=2)},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            version = services.version_draft_create(
+                actor=request.user, county=county, name=d["name"], params=d["params"], note=d["note"]
+            )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Draft v%(n)d saved.") % {"n": version.number})
+            return redirect("peace:version", pk=version.pk)
+    return render(
+        request,
+        "peace_index/methods.html",
+        {"county": county, "versions": versions_of(county), "form": form, "runs": runs_of(county)[:10]},
+    )
+
+
+def _form_errors(form: Any, exc: DomainError) -> None:
+    form.add_error(None, exc.message)
+    for key, errors in exc.fields.items():
+        for e in errors:
+            form.add_error(None, f"{key}: {e}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def version(request: HttpRequest, pk: int) -> HttpResponse:
+    v = get_object_or_404(MethodVersion.objects.select_related("county"), pk=pk)
+    county = _managed_county(request, v.county_id)
+    form = VersionForm(
+        request.POST or None,
+        initial={"name": v.name, "note": v.note, "params": json.dumps(v.params, indent=2)},
+    )
+    if request.method == "POST" and "publish" in request.POST:
+        try:
+            run = services.version_publish(actor=request.user, version=v)
+        except DomainError as exc:
+            messages.error(
+                request, " ".join([exc.message, *[f"{k}: {m}" for k, ms in exc.fields.items() for m in ms]])
+            )
+            return redirect("peace:version", pk=v.pk)
+        messages.success(request, _("Published. Earlier months are being recomputed under it."))
+        return redirect("peace:run", pk=run.pk) if run else redirect("peace:methods", pk=county.pk)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.version_draft_update(
+                actor=request.user, version=v, name=d["name"], params=d["params"], note=d["note"]
+            )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("peace:version", pk=v.pk)
+    return render(request, "peace_index/version.html", {"v": v, "county": county, "form": form})
+
+
+@login_required
+@require_POST
+def recompute(request: HttpRequest, pk: int) -> HttpResponse:
+    county = _managed_county(request, pk)
+    month = parse_month(request.POST.get("month"))
+    try:
+        run = services.recompute_start(actor=request.user, county=county, months=[month] if month else None)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("peace:methods", pk=county.pk)
+    return redirect("peace:run", pk=run.pk)
+
+
+@login_required
+@require_GET
+def run(request: HttpRequest, pk: int) -> HttpResponse:
+    r = get_object_or_404(RecomputeRun.objects.select_related("county", "version", "started_by"), pk=pk)
+    _managed_county(request, r.county_id)
+    return render(request, "peace_index/run.html", {"run": r, "finished": r.status in ("done", "failed")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports(request: HttpRequest, pk: int) -> HttpResponse:
+    county = _managed_county(request, pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        upload = d["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is too large."))
+        else:
+            try:
+                result = services.data_import_file(
+                    actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
+                    last_month=d["last_month"], file_name=upload.name, content=upload.read(),
+                    idempotency_key=request.POST.get("idempotency_key") or None,
+                )  # fmt: skip
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("%(n)d rows imported.") % {"n": result.batch.rows})
+                return redirect("peace:imports", pk=county.pk)
+    return render(
+        request,
+        "peace_index/imports.html",
+        {
+            "county": county,
+            "form": form,
+            "batches": ImportBatch.objects.filter(county=county).select_related("created_by")[:20],
+            "coverage": DataCoverage.objects.filter(county=county).order_by("-month", "source")[:48],
+        },
+    )
