@@ -100,6 +100,12 @@ def _configure() -> None:
                 "task": "volunteers.occurrences_sweep",
                 "schedule": crontab(hour=2, minute=30),
             },
+            # Points expire after VOLUNTEER_POINTS_EXPIRE_DAYS: a day's precision is all the
+            # period needs, and the pass runs at night, away from the claims and redemptions.
+            "volunteers-points-expire": {
+                "task": "volunteers.points_expire",
+                "schedule": crontab(hour=3, minute=40),
+            },
             # Volunteers are reminded an hour before a claimed task: every five minutes is
             # precise enough for an hour's notice, at the cost of one small indexed query.
             "volunteers-reminder-sweep": {

@@ -12,9 +12,7 @@ yesterday's attendance to verify and a reward to hand over.
 
 from __future__ import annotations
 
-import contextlib
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -151,20 +149,6 @@ class _Team:
     first: bool = False
 
 
-@contextlib.contextmanager
-def _messages_of_the_past_dropped() -> Iterator[None]:
-    """The season's tasks and verifications would each announce themselves after the commit
-    ("new task", "attendance verified"): all at once today, hundreds of them, about things long
-    over. They are dropped; the upcoming tasks published afterwards are announced as usual.
-    Django keeps the callbacks of the open transaction in ``run_on_commit``, in order."""
-    connection = transaction.get_connection()
-    start = len(connection.run_on_commit)
-    try:
-        yield
-    finally:
-        del connection.run_on_commit[start:]
-
-
 def seed_demo_history(*, seed: int) -> str | None:
     county = Region.objects.filter(code=COUNTY_CODE).first()
     persona = User.objects.filter(username="volunteer").first()
@@ -179,8 +163,9 @@ def seed_demo_history(*, seed: int) -> str | None:
         demo.teams()
         demo.volunteers()
         demo.course()
-        with _messages_of_the_past_dropped():
-            demo.season()
+        # The season's tasks and verifications are history: published and verified with
+        # notify=False, they announce nothing today (the upcoming tasks are announced as usual).
+        demo.season()
         star_recompute(now=demo.now)
         demo.shop()
         demo.upcoming()
@@ -368,7 +353,7 @@ class _Demo:
     # --- tasks ---------------------------------------------------------------------------------
 
     def _task(self, t: _Team, kind: str, day: date, *, capacity: int | None = None, min_star: int = 0,
-              course: Course | None = None, key: str) -> Task:  # fmt: skip
+              course: Course | None = None, key: str, notify: bool = True) -> Task:  # fmt: skip
         rng = self.rng
         k = KINDS[kind]
         village = rng.choice(t.villages)
@@ -393,6 +378,7 @@ class _Demo:
                 required_course=course,
             ),
             idempotency_key=key,
+            notify=notify,
         )
         return task
 
@@ -423,6 +409,7 @@ class _Demo:
                 repeat_until=first_day + timedelta(days=120),
             ),
             idempotency_key=f"demo:school_gate:{t.team.pk}",
+            notify=False,  # it started three weeks ago
         )
         occurrences_generate(task_id=task.pk, now=self.now)
         return task
@@ -479,7 +466,9 @@ class _Demo:
             if stop_at_check_out:
                 continue
             verified = checked_out + timedelta(hours=rng.uniform(2, 20))
-            claim_verify(actor=t.leader, claim=claim, now=min(verified, self.now - timedelta(minutes=5)))
+            claim_verify(
+                actor=t.leader, claim=claim, now=min(verified, self.now - timedelta(minutes=5)), notify=False
+            )
 
     def season(self) -> None:
         """Twelve weeks of tasks up to yesterday, and the school-gate duty since it started."""
@@ -495,7 +484,9 @@ class _Demo:
             if t.first:
                 days.append(today - timedelta(days=1))
             for n, day in enumerate(days):
-                task = self._task(t, rng.choices(kinds, weights)[0], day, key=f"demo:past:{t.team.pk}:{n}")
+                task = self._task(
+                    t, rng.choices(kinds, weights)[0], day, key=f"demo:past:{t.team.pk}:{n}", notify=False
+                )
                 # Yesterday's attendance waits for the persona's leader to verify it.
                 self._walk(t, task, stop_at_check_out=t.first and n == len(days) - 1)
                 self.past_tasks += 1

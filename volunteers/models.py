@@ -240,6 +240,8 @@ class Task(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True, editable=False)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -274,6 +276,8 @@ class Claim(models.Model):
         CLAIMED = "claimed", pgettext_lazy("claim status", "Claimed")
         CANCELLED = "cancelled", pgettext_lazy("claim status", "Cancelled")
         WITHDRAWN = "withdrawn", pgettext_lazy("claim status", "Withdrawn after a change")
+        # The publisher cancelled the task: the slot is gone, and it costs the volunteer nothing.
+        CALLED_OFF = "called_off", pgettext_lazy("claim status", "Task cancelled")
         CHECKED_IN = "checked_in", pgettext_lazy("claim status", "Checked in")
         CHECKED_OUT = "checked_out", pgettext_lazy("claim status", "Checked out")
         VERIFIED = "verified", pgettext_lazy("claim status", "Verified")

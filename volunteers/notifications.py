@@ -61,6 +61,27 @@ def notify_task_changed(*, task_id: int, version: int) -> int:
     return sent
 
 
+def notify_task_cancelled(*, task_id: int) -> int:
+    """To those whose claim the cancellation ended; it costs them nothing."""
+    task = Task.objects.filter(pk=task_id, status=Task.Status.CANCELLED).first()
+    if task is None:
+        return 0
+    claims = Claim.objects.filter(task=task, status=Claim.Status.CALLED_OFF).select_related("volunteer__user")
+    sent = 0
+    for claim in claims:
+        notification_send(
+            recipient=claim.volunteer.user,
+            title=_("Task cancelled: %(title)s") % {"title": task.title},
+            body=_("%(when)s. Reason: %(reason)s. Your claim ends without any penalty.")
+            % {"when": _when(task), "reason": task.cancel_reason},
+            link=LINK_CLAIMS,
+            kind="volunteers.task_cancelled",
+            idempotency_key=f"vtask:{task.pk}:cancelled:{claim.volunteer.user_id}",
+        )
+        sent += 1
+    return sent
+
+
 def notify_verified(*, claim_id: int) -> int:
     claim = (
         Claim.objects.filter(pk=claim_id, status=Claim.Status.VERIFIED)

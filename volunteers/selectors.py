@@ -3,12 +3,13 @@ may manage a team (station and township staff over its area, and the team's own 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from governance.actors import Actor
@@ -17,6 +18,7 @@ from governance.selectors import jurisdiction_for
 from volunteers.models import Certificate, Claim, PointsEntry, Redemption, RewardItem, Task, Team, Volunteer
 
 MANAGE = "volunteers.manage"
+UNMASK = "personal_data.unmask"
 # Default star thresholds: verified hours over the last twelve months for 1..5 stars.
 DEFAULT_STAR_HOURS = (50, 100, 200, 400, 800)
 YEAR = timedelta(days=365)
@@ -54,6 +56,15 @@ def user_may_manage_team(user: Actor, team: Team) -> bool:
         return True
     j = jurisdiction_for(user)
     return j.is_superuser or j.covers(MANAGE, team.region.path) or user_leads(user, team.pk)
+
+
+def user_may_unmask_volunteer(user: Actor, volunteer: Volunteer) -> bool:
+    """Police with the unmask right over the team's area (officers, commanders, county
+    administrators). Volunteers never have it (ROLE_CAPABILITIES), nor does leading a team."""
+    if user is None or not user.is_authenticated:
+        return False
+    j = jurisdiction_for(user)
+    return j.is_superuser or j.covers(UNMASK, volunteer.team.region.path)
 
 
 def user_may_hand_over(user: Actor, item: RewardItem) -> bool:
@@ -112,16 +123,34 @@ def tasks_visible_to(user: Actor) -> QuerySet[Task]:
     return Task.objects.filter(pk__in=ids).select_related("team", "required_course")
 
 
-def tasks_open_for(volunteer: Volunteer, *, now: datetime) -> QuerySet[Task]:
+@dataclass(frozen=True)
+class Near:
+    """A point (the phone's location) and a distance: only tasks that close, nearest first."""
+
+    lng: float
+    lat: float
+    within_m: int
+
+    def box(self) -> tuple[float, float]:
+        """Half the side of the box around the point, in degrees of (longitude, latitude)."""
+        dlat = self.within_m / METRES_PER_DEGREE
+        return dlat / max(math.cos(math.radians(self.lat)), 0.01), dlat
+
+
+METRES_PER_DEGREE = 111_320
+
+
+def tasks_open_for(volunteer: Volunteer, *, now: datetime, near: Near | None = None) -> QuerySet[Task]:
     """What the volunteer may take now: his team's published tasks that have not started, with a
     free slot, at his level, whose course he holds, not overlapping a claim he holds. One query,
-    whatever the number of tasks and volunteers."""
+    whatever the number of tasks and volunteers. With ``near``: only the tasks inside the
+    distance's box around the point, nearest first (the page shows the exact distance)."""
     live = Claim.objects.filter(volunteer=volunteer, status__in=Claim.LIVE)
     overlapping = live.filter(
         task__starts_at__lt=OuterRef("ends_at"), task__ends_at__gt=OuterRef("starts_at")
     )
     has_course = Certificate.objects.filter(volunteer=volunteer, course_id=OuterRef("required_course_id"))
-    return (
+    qs = (
         Task.objects.filter(
             team_id=volunteer.team_id,
             status=Task.Status.PUBLISHED,
@@ -132,7 +161,24 @@ def tasks_open_for(volunteer: Volunteer, *, now: datetime) -> QuerySet[Task]:
         .filter(Q(required_course__isnull=True) | Exists(has_course))
         .exclude(Exists(overlapping))
         .select_related("required_course")
-        .order_by("starts_at", "id")
+    )
+    if near is None:
+        return qs.order_by("starts_at", "id")
+    dlng, dlat = near.box()
+    # Squared distance on the local plane (longitude shrunk by the cosine of the latitude): good
+    # enough to order tasks a few kilometres apart, and computed by the database.
+    k = math.cos(math.radians(near.lat))
+    dx = (F("lng") - Value(near.lng)) * Value(k)
+    dy = F("lat") - Value(near.lat)
+    return (
+        qs.filter(
+            lng__gte=near.lng - dlng,
+            lng__lte=near.lng + dlng,
+            lat__gte=near.lat - dlat,
+            lat__lte=near.lat + dlat,
+        )
+        .annotate(closeness=ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField()))
+        .order_by("closeness", "starts_at", "id")
     )
 
 

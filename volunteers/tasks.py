@@ -40,6 +40,20 @@ def notify_task_changed_task(task_id: int, version: int) -> int:
     return notifications.notify_task_changed(task_id=task_id, version=version)
 
 
+@shared_task(name="volunteers.notify_task_cancelled", acks_late=True)
+def notify_task_cancelled_task(task_id: int) -> int:
+    from volunteers import notifications
+
+    return notifications.notify_task_cancelled(task_id=task_id)
+
+
+@shared_task(name="volunteers.points_expire", acks_late=True)
+def points_expire_task() -> int:
+    from volunteers.services.points import points_expire
+
+    return points_expire()
+
+
 @shared_task(name="volunteers.notify_verified", acks_late=True)
 def notify_verified_task(claim_id: int) -> int:
     from volunteers import notifications

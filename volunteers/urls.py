@@ -1,10 +1,11 @@
 from django.urls import path
 
-from volunteers import views
+from volunteers import views, views_figures
 
 app_name = "volunteers"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sw.js", views.service_worker, name="service-worker"),
     path("apply/", views.apply, name="apply"),
     path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
     path("claims/", views.claims, name="claims"),
@@ -20,4 +21,14 @@ urlpatterns = [
     path("team/claims/<int:claim_id>/verify/", views.team_verify, name="team-verify"),
     path("team/volunteers/<int:volunteer_id>/admit/", views.team_admit, name="team-admit"),
     path("team/redemptions/<int:redemption_id>/collect/", views.team_collect, name="team-collect"),
+    path("training/", views.training, name="training"),
+    path("training/<int:course_id>/", views.course, name="course"),
+    path("training/<int:course_id>/quiz/", views.quiz, name="quiz"),
+    path("certificates/<int:certificate_id>/", views.certificate, name="certificate"),
+    path("team/tasks/<int:task_id>/cancel/", views.team_task_cancel, name="team-task-cancel"),
+    path("team/volunteers/<int:volunteer_id>/", views.team_member, name="team-member"),
+    path("team/volunteers/<int:volunteer_id>/unmask/", views.team_member_unmask, name="team-member-unmask"),
+    path("figures/", views_figures.figures, name="figures"),
+    path("figures.csv", views_figures.figures_csv, name="figures-csv"),
+    path("figures.xlsx", views_figures.figures_xlsx, name="figures-xlsx"),
 ]

@@ -8,6 +8,7 @@ the location (and a queue for check-ins made offline), every write safe to send 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -15,17 +16,21 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import DomainError
-from volunteers.models import Claim, Redemption, Task, Team, Volunteer
+from governance.geo import distance_m
+from volunteers.models import Certificate, Claim, Course, Redemption, Task, Team, Volunteer
 from volunteers.selectors import (
+    Near,
     claims_visible_to,
     redemptions_visible_to,
     shop_for,
@@ -33,6 +38,7 @@ from volunteers.selectors import (
     tasks_open_for,
     team_leaderboard,
     teams_managed_by,
+    user_may_unmask_volunteer,
     volunteer_of,
     volunteers_visible_to,
 )
@@ -42,12 +48,15 @@ from volunteers.services import (
     claim_check_out,
     claim_verify,
     claim_withdraw,
+    quiz_submit,
     redemption_cancel,
     redemption_collect,
     redemption_reserve,
+    task_cancel,
     task_claim,
     volunteer_activate,
     volunteer_apply,
+    volunteer_unmask,
     volunteer_vet,
 )
 
@@ -76,12 +85,46 @@ def home(request: HttpRequest) -> HttpResponse:
         if teams_managed_by(request.user).exists():
             return redirect("volunteers:team")
         return redirect("volunteers:apply")
+    near, near_error = _near(request)
     tasks = (
-        list(tasks_open_for(volunteer, now=timezone.now())[:TASKS_SHOWN])
+        list(tasks_open_for(volunteer, now=timezone.now(), near=near)[:TASKS_SHOWN])
         if volunteer.status == Volunteer.Status.ACTIVE
         else []
     )
-    return render(request, "volunteers/home.html", {"volunteer": volunteer, "tasks": tasks})
+    if near is not None:
+        for task in tasks:
+            task.distance_m = round(distance_m(near.lng, near.lat, task.lng, task.lat))  # type: ignore[attr-defined]
+            task.distance_km = f"{task.distance_m / 1000:.1f}"  # type: ignore[attr-defined]
+    return render(
+        request,
+        "volunteers/home.html",
+        {
+            "volunteer": volunteer,
+            "tasks": tasks,
+            "near": near,
+            "near_error": near_error,
+            "distances": NEAR_DISTANCES_KM,
+            "within_km": near.within_m // 1000 if near else 5,
+        },
+    )
+
+
+# The distances a volunteer may choose on the phone ("near me").
+NEAR_DISTANCES_KM = (1, 3, 5, 10, 20)
+
+
+def _near(request: HttpRequest) -> tuple[Near | None, str]:
+    """``?lng=&lat=&within=<km>`` from the phone's location; a bad value drops the filter with a
+    message rather than failing the page."""
+    if "lng" not in request.GET and "lat" not in request.GET:
+        return None, ""
+    lng, lat = _float(request.GET.get("lng")), _float(request.GET.get("lat"))
+    within = _float(request.GET.get("within") or 5)
+    if lng is None or lat is None or not (-180 <= lng <= 180 and -90 <= lat <= 90):
+        return None, _("Your location could not be read; all tasks are shown.")
+    if within is None or int(within) not in NEAR_DISTANCES_KM:
+        return None, _("Choose a distance of 1, 3, 5, 10 or 20 km.")
+    return Near(lng=lng, lat=lat, within_m=int(within) * 1000), ""
 
 
 @login_required
@@ -215,6 +258,9 @@ def shop(request: HttpRequest) -> HttpResponse:
             "volunteer": volunteer,
             "balance": star_progress(volunteer, now=timezone.now()).balance,
             "items": shop_for(volunteer).select_related("agency"),
+            # One key per page and item: a double tap sends it twice and reserves once; a new
+            # page is a new wish. Made here, not in the browser (no inline script: CSP).
+            "page_key": uuid.uuid4().hex,
             "redemptions": volunteer.redemptions.select_related("item")[:HISTORY_SHOWN],
         },
     )
@@ -256,6 +302,12 @@ def redemption_cancel_view(request: HttpRequest, redemption_id: int) -> HttpResp
 
 
 class ApplyForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "record_check_consent":
+                field.widget.attrs["class"] = "form-select" if name == "team" else "form-control"
+
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.filter(active=True))
     real_name = forms.CharField(label=gettext_lazy("Real name"), max_length=50)
     phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=20)
@@ -310,11 +362,15 @@ def team(request: HttpRequest) -> HttpResponse:
         team_id__in=ids, status__in=[Volunteer.Status.APPLIED, Volunteer.Status.VETTED]
     )
     to_verify = claims_visible_to(request.user).filter(task__team_id__in=ids, status=Claim.Status.CHECKED_OUT)
+    upcoming = Task.objects.filter(
+        team_id__in=ids, status=Task.Status.PUBLISHED, starts_at__gt=timezone.now()
+    ).select_related("team")
     return render(
         request,
         "volunteers/team.html",
         {
             "teams": teams,
+            "upcoming": upcoming.order_by("starts_at", "pk")[:TASKS_SHOWN],
             "pending": pending[:100],
             "to_verify": to_verify.order_by("task__starts_at")[:100],
             "to_hand_over": redemptions_visible_to(request.user).filter(status=Redemption.Status.RESERVED)[
@@ -359,8 +415,167 @@ def team_admit(request: HttpRequest, volunteer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def team_task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_object_or_404(Task, pk=task_id, team__in=teams_managed_by(request.user))
+    reason = request.POST.get("reason", "")
+    return _team_step(
+        request,
+        lambda: task_cancel(actor=request.user, task=task, reason=reason),
+        _("Cancelled: %(title)s. The claimants are told.") % {"title": task.title},
+    )
+
+
+def _member(request: HttpRequest, volunteer_id: int) -> Volunteer:
+    """A volunteer of a team one manages (never oneself as a mere volunteer)."""
+    return get_object_or_404(
+        Volunteer.objects.select_related("team__region", "user"),
+        pk=volunteer_id,
+        team__in=teams_managed_by(request.user),
+    )
+
+
+UNMASK_FIELDS = {
+    "real_name": gettext_lazy("real name"),
+    "phone": gettext_lazy("mobile phone"),
+    "id_number": gettext_lazy("ID number"),
+}
+
+
+def _member_page(
+    request: HttpRequest, member: Volunteer, *, extra: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "member": member,
+        "may_unmask": user_may_unmask_volunteer(request.user, member),
+        "fields": list(UNMASK_FIELDS.items()),
+        "errors": {},
+    } | (extra or {})
+    response = render(request, "volunteers/member.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the page may hold the data unmasked once
+    return response
+
+
+@login_required
+def team_member(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    return _member_page(request, _member(request, volunteer_id))
+
+
+@login_required
+@require_POST
+def team_member_unmask(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    """One field in clear, once, for a stated reason; the service logs who saw what and why. The
+    value is in this response only: never in a redirect, a message or a cache."""
+    member = _member(request, volunteer_id)
+    field = request.POST.get("field", "")
+    try:
+        value = volunteer_unmask(
+            actor=request.user, volunteer=member, field=field, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        return _member_page(
+            request, member, extra={"errors": exc.fields, "error": exc.message}, status=exc.http_status
+        )
+    return _member_page(request, member, extra={"unmasked": {"field": UNMASK_FIELDS[field], "value": value}})
+
+
+@login_required
+@require_POST
 def team_collect(request: HttpRequest, redemption_id: int) -> HttpResponse:
     redemption = get_object_or_404(redemptions_visible_to(request.user), pk=redemption_id)
     return _team_step(
         request, lambda: redemption_collect(actor=request.user, redemption=redemption), _("Handed over.")
     )
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+@login_required
+def training(request: HttpRequest) -> HttpResponse:
+    """The courses, with the ones the volunteer passed marked."""
+    volunteer = _volunteer(request)
+    passed = {c.course_id: c for c in volunteer.certificates.all()}
+    courses = Course.objects.filter(active=True).annotate(lesson_count=Count("lessons")).order_by("title")
+    return render(
+        request,
+        "volunteers/training.html",
+        {"volunteer": volunteer, "courses": [(c, passed.get(c.pk)) for c in courses]},
+    )
+
+
+def _course_page(
+    request: HttpRequest, volunteer: Volunteer, course: Course, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    questions = list(course.questions.order_by("number"))
+    chosen = {q.number: request.POST.get(f"q{q.number}", "") for q in questions}
+    return render(
+        request,
+        "volunteers/course.html",
+        {
+            "volunteer": volunteer,
+            "course": course,
+            "lessons": course.lessons.order_by("number"),
+            "questions": [
+                (q, [(str(i), text) for i, text in enumerate(q.choices)], chosen[q.number]) for q in questions
+            ],
+            "certificate": volunteer.certificates.filter(course=course).first(),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+def course(request: HttpRequest, course_id: int) -> HttpResponse:
+    volunteer = _volunteer(request)
+    return _course_page(request, volunteer, get_object_or_404(Course, pk=course_id, active=True))
+
+
+@login_required
+@require_POST
+def quiz(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Mark the quiz: a pass leads to the certificate; a fail or a missing answer is shown on the
+    course page with the answers kept."""
+    volunteer = _volunteer(request)
+    course_obj = get_object_or_404(Course, pk=course_id, active=True)
+    answers: list[int] = []
+    for q in course_obj.questions.order_by("number"):
+        try:
+            answers.append(int(request.POST.get(f"q{q.number}", "")))
+        except ValueError:
+            return _course_page(request, volunteer, course_obj, error=_("Answer every question."), status=400)
+    try:
+        certificate = quiz_submit(actor=request.user, course=course_obj, answers=answers)
+    except DomainError as exc:
+        return _course_page(request, volunteer, course_obj, error=exc.message, status=exc.http_status)
+    if certificate is None:
+        return _course_page(
+            request,
+            volunteer,
+            course_obj,
+            error=_("Not passed: the pass mark is %(mark)s%%. Read the lessons again and try once more.")
+            % {"mark": course_obj.pass_mark},
+        )
+    messages.success(request, _("Passed: %(title)s.") % {"title": course_obj.title})
+    return redirect("volunteers:certificate", certificate_id=certificate.pk)
+
+
+@login_required
+def certificate(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    volunteer = _volunteer(request)
+    cert = get_object_or_404(
+        Certificate.objects.select_related("course"), pk=certificate_id, volunteer=volunteer
+    )
+    return render(request, "volunteers/certificate.html", {"volunteer": volunteer, "certificate": cert})
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The offline check-in queue (static/volunteers/sw.js), served from /volunteers/ so that its
+    scope covers the volunteers' pages: a worker controls only pages under its own path."""
+    path = finders.find("volunteers/sw.js")
+    assert isinstance(path, str)
+    with open(path, "rb") as source:
+        response = HttpResponse(source.read(), content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"  # a new version is picked up on the next visit
+    return response

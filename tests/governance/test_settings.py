@@ -48,6 +48,7 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
         "stations-sla-sweep",
         "stations-summons-sweep",
         "volunteers-occurrences-sweep",
+        "volunteers-points-expire",
         "volunteers-reminder-sweep",
         "volunteers-star-recompute",
         "worker-heartbeat",

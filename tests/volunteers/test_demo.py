@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth import authenticate
@@ -34,11 +35,24 @@ C = Claim.Status
 TOWNSHIP_1 = f"{COUNTY_CODE}001000"
 
 
+# The jobs the volunteers' services asked to run after the commit while the demo was seeded.
+QUEUED: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seed once for the module inside a transaction rolled back at the end (as the governance,
     stations and disputes demo tests do): the season takes seconds, not each test."""
-    with django_db_blocker.unblock(), transaction.atomic():
+
+    def record(task, *args, **kwargs):
+        QUEUED.append(task.name)
+
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        mock.patch("volunteers.services.publishing.on_commit_delay", record),
+        mock.patch("volunteers.services.claims.on_commit_delay", record),
+    ):
         demo_seed(seed=2026)
         summary = seed_demo_history(seed=2026)
         yield summary
@@ -187,3 +201,13 @@ def test_second_run_adds_nothing(seeded):
         Task.objects.count(),
         Claim.objects.count(),
     ) == before
+
+
+def test_the_season_of_history_announces_nothing_and_only_the_upcoming_tasks_are_announced(seeded):
+    upcoming = Task.objects.filter(idempotency_key__startswith="demo:upcoming:").count()
+
+    announced = Counter(QUEUED)
+
+    assert announced["volunteers.notify_task_published"] == upcoming
+    assert announced["volunteers.notify_verified"] == 0
+    assert announced["volunteers.star_recompute"] == 0

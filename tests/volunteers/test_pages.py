@@ -49,8 +49,8 @@ def test_check_in_too_far_shows_the_distance(client):
     w = world()
     task = published(w)
     claim = task_claim(actor=w.volunteer.user, task=task)
-    client.force_login(w.volunteer.user)
     with time_machine.travel(task.starts_at, tick=False):
+        client.force_login(w.volunteer.user)  # sessions end after 30 idle minutes
         page = client.get(reverse("volunteers:claims")).content.decode()
         assert 'data-testid="check-in"' in page and "volunteers/checkin.js" in page
         response = client.post(
@@ -65,14 +65,15 @@ def test_check_in_and_out_from_the_page_keep_the_phones_time(client):
     w = world()
     task = published(w)
     claim = task_claim(actor=w.volunteer.user, task=task)
-    client.force_login(w.volunteer.user)
     made = task.starts_at + dt.timedelta(minutes=3)
     with time_machine.travel(task.starts_at + dt.timedelta(minutes=10), tick=False):
+        client.force_login(w.volunteer.user)  # sessions end after 30 idle minutes
         client.post(
             reverse("volunteers:check-in", args=[claim.pk]),
             {"lng": LNG, "lat": LAT, "client_at": made.isoformat()},
         )
     with time_machine.travel(task.ends_at, tick=False):
+        client.force_login(w.volunteer.user)
         client.post(reverse("volunteers:check-out", args=[claim.pk]), {"lng": LNG, "lat": LAT})
     claim.refresh_from_db()
     assert (claim.status, claim.checked_in_at, claim.minutes) == (Claim.Status.CHECKED_OUT, made, 57)

@@ -3,16 +3,27 @@ shop, double verification."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import threading
 
 import pytest
+import time_machine
 
 from governance.errors import Conflict
 from tests.governance.test_races import race
 from tests.volunteers.factories import active_volunteer, published, tomorrow, verified, world
 from volunteers.models import Claim, PointsEntry, Redemption, RewardItem, Task
 from volunteers.selectors import points_balance
-from volunteers.services import claim_verify, redemption_reserve, reward_item_create, task_claim
+from volunteers.services import (
+    claim_verify,
+    points_adjust,
+    points_expire,
+    redemption_reserve,
+    reward_item_create,
+    task_cancel,
+    task_claim,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -72,3 +83,36 @@ def test_double_verification_credits_once():
     results = race(lambda: (next(counter), claim_verify(actor=w.leader, claim=claim))[1], n=6)
     assert all(isinstance(r, Claim) for r in results), results
     assert PointsEntry.objects.filter(claim=claim, kind="earn").count() == 1
+
+
+def test_two_expiry_sweeps_at_once_expire_the_points_once():
+    w = world()
+    noon = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+    with time_machine.travel(noon, tick=False):
+        points_adjust(actor=w.leader, volunteer=w.volunteer, amount=40, reason="测试")
+    results = race(lambda: points_expire(now=noon + dt.timedelta(days=800)), n=4)
+    assert sorted(results) == [0, 0, 0, 40], results
+    assert PointsEntry.objects.filter(kind="expire").count() == 1
+    assert points_balance(w.volunteer.pk) == 0
+
+
+def test_cancelling_while_volunteers_claim_leaves_no_live_claim_on_the_cancelled_task():
+    w = world()
+    task = published(w, capacity=5)
+    users = [active_volunteer(w.team).user for _ in range(5)]
+    lock = threading.Lock()
+    jobs = iter(
+        [lambda: task_cancel(actor=w.leader, task=task, reason="暴雨取消")]
+        + [lambda u=u: task_claim(actor=u, task=task) for u in users]
+    )
+
+    def next_job():
+        with lock:
+            job = next(jobs)
+        return job()
+
+    results = race(next_job, n=6)
+    assert sum(isinstance(r, Task) for r in results) == 1, results
+    task.refresh_from_db()
+    assert (task.status, task.taken) == ("cancelled", 0)
+    assert Claim.objects.filter(task=task, status__in=Claim.LIVE).count() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from volunteers.models import (
@@ -74,9 +75,20 @@ class TaskSerializer(serializers.ModelSerializer):
         fields = [
             "id", "team", "team_name", "task_type", "title", "description", "starts_at", "ends_at", "place", "lng",
             "lat", "radius_m", "capacity", "taken", "free", "min_star", "required_course", "points", "status",
-            "recurrence", "repeat_until", "series", "version",
+            "recurrence", "repeat_until", "series", "version", "cancelled_at", "cancel_reason",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class TaskCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class VolunteerUnmaskSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(
+        choices=[("real_name", _("real name")), ("phone", _("mobile phone")), ("id_number", _("ID number"))]
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class VolunteerTaskInputSerializer(serializers.Serializer):
@@ -252,3 +264,32 @@ class QuizResultSerializer(serializers.Serializer):
     passed = serializers.BooleanField()
     score = serializers.IntegerField(allow_null=True)
     certificate = serializers.IntegerField(allow_null=True)
+
+
+class FiguresRowSerializer(serializers.Serializer):
+    # "name", not "label": a serializer field's own attribute is called label.
+    name = serializers.CharField(source="label")
+    team = serializers.IntegerField(source="team_id", allow_null=True)
+    task_type = serializers.CharField(source="kind", help_text="Empty on a team's row (every type).")
+    active_volunteers = serializers.IntegerField(source="on_roll", allow_null=True)
+    volunteers_served = serializers.IntegerField(source="served")
+    tasks = serializers.IntegerField()
+    places_offered = serializers.IntegerField(source="offered")
+    places_taken = serializers.IntegerField(source="taken")
+    fill_rate = serializers.FloatField(allow_null=True)
+    attended = serializers.IntegerField()
+    no_shows = serializers.IntegerField()
+    no_show_rate = serializers.FloatField(allow_null=True)
+    hours = serializers.FloatField()
+    points_earned = serializers.IntegerField(source="earned")
+    points_redeemed = serializers.IntegerField(source="redeemed")
+    points_adjusted = serializers.IntegerField(source="adjusted")
+    points_expired = serializers.IntegerField(source="expired")
+
+
+class FiguresSerializer(serializers.Serializer):
+    since = serializers.DateField()
+    until = serializers.DateField()
+    teams = FiguresRowSerializer(many=True)
+    total = FiguresRowSerializer()
+    task_types = FiguresRowSerializer(source="kinds", many=True)

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from volunteers.api import views
@@ -11,4 +12,7 @@ router.register("volunteer-points", views.PointsViewSet, basename="volunteer-poi
 router.register("reward-items", views.RewardItemViewSet, basename="reward-item")
 router.register("redemptions", views.RedemptionViewSet, basename="redemption")
 router.register("volunteer-courses", views.CourseViewSet, basename="volunteer-course")
-urlpatterns = router.urls
+urlpatterns = [
+    path("volunteer-figures/", views.FiguresView.as_view(), name="volunteer-figures"),
+    *router.urls,
+]

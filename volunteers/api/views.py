@@ -17,9 +17,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from governance.api.serializers import UnmaskedSerializer
 from governance.errors import NotFound
 from volunteers.api import serializers as s
+from volunteers.figures import figures_for
 from volunteers.models import Claim, Course, PointsEntry, Redemption, RewardItem, Task, Team, Volunteer
 from volunteers.selectors import (
     claims_visible_to,
@@ -46,6 +49,7 @@ from volunteers.services import (
     redemption_cancel,
     redemption_collect,
     redemption_reserve,
+    task_cancel,
     task_claim,
     task_edit,
     task_publish,
@@ -54,6 +58,7 @@ from volunteers.services import (
     volunteer_reject,
     volunteer_retire,
     volunteer_suspend,
+    volunteer_unmask,
     volunteer_vet,
 )
 
@@ -161,6 +166,17 @@ class VolunteerViewSet(viewsets.ReadOnlyModelViewSet):
     def retire(self, request: Request, pk: str) -> Response:
         return self._step(request, volunteer_retire, True)
 
+    @extend_schema(request=s.VolunteerUnmaskSerializer, responses=UnmaskedSerializer)
+    @action(detail=True, methods=["post"])
+    def unmask(self, request: Request, pk: str) -> Response:
+        """One field of the volunteer's personal data in clear, for a stated reason; who, when and
+        why is written to the audit trail. Police with the unmask right only."""
+        data = _input(request, s.VolunteerUnmaskSerializer)
+        value = volunteer_unmask(actor=request.user, volunteer=self.get_object(), **data)
+        response = Response(UnmaskedSerializer({"field": data["field"], "value": value}).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
     @extend_schema(request=s.AdjustSerializer, responses={201: s.PointsEntrySerializer})
     @action(detail=True, methods=["post"], url_path="points/adjust")
     def points_adjust(self, request: Request, pk: str) -> Response:
@@ -218,6 +234,15 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         task = task_edit(
             actor=request.user, task=self.get_object(), changes=_input(request, s.TaskEditSerializer)
         )
+        return Response(s.TaskSerializer(task).data)
+
+    @extend_schema(request=s.TaskCancelSerializer, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Call the task off before it starts, with a reason: the claimants are told, and their
+        claims end without penalty."""
+        reason = _input(request, s.TaskCancelSerializer)["reason"]
+        task = task_cancel(actor=request.user, task=self.get_object(), reason=reason)
         return Response(s.TaskSerializer(task).data)
 
     @extend_schema(request=None, responses={201: s.ClaimSerializer})
@@ -363,3 +388,22 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "certificate": certificate.pk if certificate else None,
         }
         return Response(s.QuizResultSerializer(result).data)
+
+
+class FiguresView(APIView):
+    """Figures of the teams one manages over a period: active volunteers and those who served,
+    hours by task type, fill rate, no-show rate, points earned, redeemed, adjusted and expired."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, description="First day (YYYY-MM-DD); 90 days ago by default."),
+            OpenApiParameter("until", str, description="Last day, included (YYYY-MM-DD); today by default."),
+            OpenApiParameter("team", int, description="One of one's teams; all of them by default."),
+        ],
+        responses=s.FiguresSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        if not teams_managed_by(request.user).exists():
+            raise NotFound(_("You manage no volunteer team."))
+        _teams, result = figures_for(request.user, request.query_params)
+        return Response(s.FiguresSerializer(result).data)

@@ -18,10 +18,12 @@ from volunteers.services.people import (
     volunteer_reject,
     volunteer_retire,
     volunteer_suspend,
+    volunteer_unmask,
     volunteer_vet,
 )
 from volunteers.services.points import (
     points_adjust,
+    points_expire,
     redemption_cancel,
     redemption_collect,
     redemption_reserve,
@@ -32,6 +34,7 @@ from volunteers.services.publishing import (
     TaskInput,
     occurrences_generate,
     occurrences_sweep,
+    task_cancel,
     task_edit,
     task_publish,
 )
@@ -48,6 +51,7 @@ __all__ = [
     "occurrences_generate",
     "occurrences_sweep",
     "points_adjust",
+    "points_expire",
     "quiz_submit",
     "redemption_cancel",
     "redemption_collect",
@@ -56,6 +60,7 @@ __all__ = [
     "reward_item_create",
     "reward_item_restock",
     "star_recompute",
+    "task_cancel",
     "task_claim",
     "task_edit",
     "task_publish",
@@ -66,5 +71,6 @@ __all__ = [
     "volunteer_reject",
     "volunteer_retire",
     "volunteer_suspend",
+    "volunteer_unmask",
     "volunteer_vet",
 ]

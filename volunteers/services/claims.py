@@ -343,9 +343,11 @@ def claim_check_out(
 
 
 @transaction.atomic
-def claim_verify(*, actor: Actor, claim: Claim, now: datetime | None = None) -> Claim:
+def claim_verify(*, actor: Actor, claim: Claim, now: datetime | None = None, notify: bool = True) -> Claim:
     """The leader confirms attendance; the task's points are credited, exactly once (the claim's
-    row lock, and a unique earn entry per claim behind it). Verifying twice is a no-op."""
+    row lock, and a unique earn entry per claim behind it). Verifying twice is a no-op.
+    ``notify=False`` is for back-filling history: the volunteer is not told, and the caller
+    recomputes the stars once at the end (``star_recompute``) instead of once per claim."""
     now = now or timezone.now()
     claim = _locked_claim(claim)
     if not user_may_manage_team(actor, claim.task.team):
@@ -375,8 +377,9 @@ def claim_verify(*, actor: Actor, claim: Claim, now: datetime | None = None) -> 
         target=claim,
         changes={"status": [C.CHECKED_OUT, C.VERIFIED], "points": [0, claim.task.points]},
     )
-    on_commit_delay(jobs.notify_verified_task, claim.pk)
-    on_commit_delay(jobs.star_recompute_task, [claim.volunteer_id])
+    if notify:
+        on_commit_delay(jobs.notify_verified_task, claim.pk)
+        on_commit_delay(jobs.star_recompute_task, [claim.volunteer_id])
     return claim
 
 

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from governance.actors import Actor
 from governance.errors import Conflict, PermissionDenied, ValidationFailed
 from governance.models import Agency, Region
-from governance.pii import protect_resident_id, resident_id_birth_date, validate_mobile
+from governance.pii import pii_decrypt, protect_resident_id, resident_id_birth_date, validate_mobile
 from governance.selectors import jurisdiction_for
 from governance.services.audit import audit_record
 from volunteers.models import Team, Volunteer
-from volunteers.selectors import MANAGE, user_may_manage_team
+from volunteers.selectors import MANAGE, user_may_manage_team, user_may_unmask_volunteer
 
 S = Volunteer.Status
 # Volunteers are adults of working age (DESIGN.md section 5: vetting checks age 18-65).
@@ -242,3 +242,38 @@ def volunteer_retire(
         actor=actor, volunteer=volunteer, to=S.RETIRED, allowed_from=(S.ACTIVE, S.SUSPENDED, S.VETTED),
         verb="volunteer.retire", reason=_reason(reason), now=now or timezone.now(),
     )  # fmt: skip
+
+
+UNMASKABLE_FIELDS = ("real_name", "phone", "id_number")
+
+
+@transaction.atomic
+def volunteer_unmask(*, actor: Actor, volunteer: Volunteer, field: str, reason: str) -> str:
+    """One of a volunteer's personal data in clear, for a stated reason, written to the audit
+    trail with who, when and why (PIPL art. 51). Only police with the unmask right over the
+    team's area; never another volunteer, nor a team leader without that right."""
+    errors: dict[str, list[str]] = {}
+    if field not in UNMASKABLE_FIELDS:
+        errors["field"] = [_("This field cannot be unmasked.")]
+    reason = (reason or "").strip()
+    if len(reason) < 4 or len(reason) > 500:
+        errors["reason"] = [_("Give the reason for seeing this data (at least 4 characters).")]
+    if errors:
+        raise ValidationFailed(_("Give the reason for seeing this data."), fields=errors)
+    volunteer = Volunteer.objects.select_related("team__region").get(pk=volunteer.pk)
+    if not user_may_unmask_volunteer(actor, volunteer):
+        raise PermissionDenied(_("You may not see this volunteer's data unmasked."))
+    if field == "real_name":
+        value = volunteer.real_name
+    elif field == "phone":
+        value = volunteer.phone
+    else:
+        value = pii_decrypt(volunteer.id_number_encrypted)
+    audit_record(
+        actor=actor,
+        verb="personal_data.unmask",
+        target=volunteer,
+        changes={field: [None, None]},
+        reason=reason,
+    )
+    return value

@@ -9,11 +9,13 @@ item goes to one person. Locks in order: volunteer -> item -> redemption.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,12 +23,13 @@ from governance.actors import Actor
 from governance.errors import Conflict, PermissionDenied, ValidationFailed
 from governance.models import Agency
 from governance.selectors import jurisdiction_for
-from governance.services.audit import audit_record
+from governance.services.audit import audit_record, audit_record_many
 from volunteers.models import PointsEntry, Redemption, RewardItem, Volunteer
 from volunteers.selectors import MANAGE, points_balance, user_may_hand_over, user_may_manage_team
 
 K = PointsEntry.Kind
 RS = Redemption.Status
+EXPIRY_BATCH = 1000
 
 
 def _real(actor: Actor) -> User | None:
@@ -239,3 +242,69 @@ def redemption_cancel(
         reason=redemption.reason,
     )
     return redemption
+
+
+def points_expiry_period() -> timedelta | None:
+    """How long points stay spendable (``VOLUNTEER_POINTS_EXPIRE_DAYS``, two years by default;
+    0 turns expiry off)."""
+    days = int(getattr(settings, "VOLUNTEER_POINTS_EXPIRE_DAYS", 730))
+    return timedelta(days=days) if days > 0 else None
+
+
+def _expirable(volunteer_ids: list[int] | None, cutoff: datetime) -> list[tuple[int, int]]:
+    """(volunteer, points to expire) in one grouped query. Points are spent oldest first, so what
+    is left of the credits older than ``cutoff`` is the balance less the credits since then."""
+    entries = PointsEntry.objects.all()
+    if volunteer_ids is not None:
+        entries = entries.filter(volunteer_id__in=volunteer_ids)
+    rows = (
+        entries.values("volunteer_id")
+        .annotate(
+            balance=Sum("amount"),
+            recent=Coalesce(Sum("amount", filter=Q(amount__gt=0, at__gte=cutoff)), 0),
+        )
+        .filter(balance__gt=F("recent"))
+        .order_by("volunteer_id")
+        .values_list("volunteer_id", "balance", "recent")
+    )
+    return [(pk, balance - recent) for pk, balance, recent in rows]
+
+
+def points_expire(*, now: datetime | None = None) -> int:
+    """Append an EXPIRE entry for each volunteer holding points credited longer ago than the
+    expiry period and not spent since (oldest points are spent first). Set-based: one grouped
+    query finds them; each batch locks those volunteers (in id order, as a redemption locks
+    one), reads their figures again under the lock and writes the entries in one insert. Running
+    it again expires nothing more: the entries just written bring the balance down to the recent
+    credits. Returns the number of points expired."""
+    now = now or timezone.now()
+    period = points_expiry_period()
+    if period is None:
+        return 0
+    cutoff = now - period
+    reason = _("Points older than %(days)s days expired.") % {"days": period.days}
+    candidates = [pk for pk, _amount in _expirable(None, cutoff)]
+    expired = 0
+    for start in range(0, len(candidates), EXPIRY_BATCH):
+        with transaction.atomic():
+            ids = list(
+                Volunteer.objects.select_for_update()
+                .filter(pk__in=candidates[start : start + EXPIRY_BATCH])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            due = _expirable(ids, cutoff)
+            PointsEntry.objects.bulk_create(
+                PointsEntry(volunteer_id=pk, kind=K.EXPIRE, amount=-amount, reason=reason, at=now)
+                for pk, amount in due
+            )
+            if due:
+                audit_record_many(
+                    actor=None,
+                    verb="volunteer_points.expire",
+                    model=Volunteer,
+                    items=[(pk, f"#{pk}", {"points": [0, -amount]}) for pk, amount in due],
+                    reason=reason,
+                )
+            expired += sum(amount for _pk, amount in due)
+    return expired

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from governance.actors import Actor
 from governance.background import on_commit_delay
-from governance.errors import PermissionDenied, ValidationFailed
+from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.services.audit import audit_record, diff, snapshot
 from volunteers import tasks as jobs
-from volunteers.models import Course, Task, Team
+from volunteers.models import Claim, Course, Task, Team
 from volunteers.selectors import user_may_manage_team
 
 # Occurrences of a recurring task are generated this far ahead: volunteers plan about two weeks.
@@ -91,9 +91,10 @@ def _check(values: dict[str, Any], *, taken: int = 0) -> None:
 
 @transaction.atomic
 def task_publish(
-    *, actor: Actor, team: Team, data: TaskInput, idempotency_key: str | None = None
+    *, actor: Actor, team: Team, data: TaskInput, idempotency_key: str | None = None, notify: bool = True
 ) -> tuple[Task, bool]:
-    """Publish a task for a team. Returns (task, created); the same key again returns the first."""
+    """Publish a task for a team. Returns (task, created); the same key again returns the first.
+    ``notify=False`` is for back-filling history: the team is not told of a task long over."""
     if not user_may_manage_team(actor, team):
         raise PermissionDenied(_("You may not publish tasks for this team."))
     if idempotency_key:
@@ -122,7 +123,8 @@ def task_publish(
     )
     if task.recurrence:
         on_commit_delay(jobs.generate_occurrences_task, task.pk)
-    on_commit_delay(jobs.notify_task_published_task, task.pk)
+    if notify:
+        on_commit_delay(jobs.notify_task_published_task, task.pk)
     return task, True
 
 
@@ -156,6 +158,50 @@ def task_edit(*, actor: Actor, task: Task, changes: dict[str, Any]) -> Task:
     audit_record(actor=actor, verb="volunteer_task.edit", target=task, changes=changed)
     if material:
         on_commit_delay(jobs.notify_task_changed_task, task.pk, task.version)
+    return task
+
+
+@transaction.atomic
+def task_cancel(
+    *, actor: Actor, task: Task, reason: str, now: datetime | None = None, notify: bool = True
+) -> Task:
+    """The publisher calls a task off before it starts. Its claims end (``called_off``) without
+    any penalty, the slots are released, and the claimants are told after the commit with the
+    reason. Cancelling twice is a no-op. Occurrences already generated from a recurring task are
+    separate tasks and stay; a cancelled series generates no more."""
+    now = now or timezone.now()
+    task = Task.objects.select_for_update(of=("self",)).select_related("team__region").get(pk=task.pk)
+    if not user_may_manage_team(actor, task.team):
+        raise PermissionDenied(_("You may not cancel this task."))
+    if task.status == Task.Status.CANCELLED:
+        return task
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise ValidationFailed(
+            _("Say why the task is cancelled."),
+            fields={"reason": [_("Give a reason (at most 300 characters).")]},
+        )
+    if task.starts_at <= now:
+        raise InvalidTransition(_("The task has started: record the attendance instead."))
+    # The task's row lock keeps new claims out; a check-in (possible from half an hour before the
+    # start) that commits meanwhile is called off too.
+    released = Claim.objects.filter(
+        task=task, status__in=[Claim.Status.CLAIMED, Claim.Status.CHECKED_IN]
+    ).update(status=Claim.Status.CALLED_OFF, ended_at=now, updated_at=now)
+    task.status = Task.Status.CANCELLED
+    task.cancelled_at = now
+    task.cancel_reason = reason
+    task.taken = max(task.taken - released, 0)
+    task.save(update_fields=["status", "cancelled_at", "cancel_reason", "taken", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb="volunteer_task.cancel",
+        target=task,
+        changes={"status": [Task.Status.PUBLISHED, Task.Status.CANCELLED], "claims": [released, 0]},
+        reason=reason,
+    )
+    if notify and released:
+        on_commit_delay(jobs.notify_task_cancelled_task, task.pk)
     return task
 
 

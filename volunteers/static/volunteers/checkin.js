@@ -1,11 +1,29 @@
 // Check-in and check-out with the phone's location. Without a network the check-in is kept on
 // the phone (localStorage) with the time it was made, and sent to the API when the network
-// returns; the server keeps that original time (client_at).
+// returns; the server keeps that original time (client_at). The sending goes through the service
+// worker (/volunteers/sw.js): if the network drops again on the way, the worker keeps the request
+// in IndexedDB and sends it on the next flush, so nothing made offline is lost.
 (function () {
   "use strict";
   var QUEUE = "rongzhi-volunteer-queue";
   var script = document.currentScript;
   var noLocation = script ? script.getAttribute("data-no-location") : "Location needed";
+  var worker = script ? script.getAttribute("data-worker") : "";
+  var sw = "serviceWorker" in navigator ? navigator.serviceWorker : null;
+
+  if (sw && worker) {
+    sw.register(worker, { scope: worker.replace(/sw\.js$/, "") }).catch(function () { sw = null; });
+    sw.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "queued") { showQueued(true); }
+      if (event.data && event.data.type === "flushed" && document.querySelector("[data-testid=queued]:not(.d-none)")) {
+        window.location.reload();
+      }
+    });
+  }
+  function flushWorker() {
+    if (sw && sw.controller) { sw.controller.postMessage({ type: "flush" }); }
+  }
+
 
   function queue() {
     try { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
@@ -31,6 +49,13 @@
       body: JSON.stringify({ lng: item.lng, lat: item.lat, client_at: item.client_at })
     }).then(function (response) {
       // Sent (or refused for good): either way it leaves the queue; a refusal is shown on reload.
+      if (response.status === 202) {
+        // The network dropped again on the way: the service worker keeps it and sends it later.
+        save(queue().slice(1));
+        showQueued(true);
+        if (queue().length) { flush(); }
+        return;
+      }
       if (response.status < 500) {
         save(queue().slice(1));
         if (queue().length) { flush(); } else { window.location.reload(); }
@@ -66,6 +91,7 @@
     });
   });
 
-  window.addEventListener("online", flush);
+  window.addEventListener("online", function () { flush(); flushWorker(); });
   flush();
+  if (sw) { sw.ready.then(flushWorker); }
 })();
