@@ -350,33 +350,25 @@ def _rank(results: list[VillageResult], params: Mapping[str, Any]) -> None:
         iw = np.array([float(s["weight"]) for _, s in indicators])
         dim_of = np.array([dims.index(s["dimension"]) for _, s in indicators])
         extra = np.array([m.bonus - m.penalty for m in members])
-        ranks = np.empty((draws, n))
         ids = np.array([m.id for m in members])
-        for k in range(draws):
-            lo = lows + shifts[k, :, 0] * span
-            hi = highs + shifts[k, :, 1] * span
-            width = np.where(hi - lo == 0, 1.0, hi - lo)
-            s = np.where(kinds, (hi - shrunk) / width, (shrunk - lo) / width)
-            s = 100.0 * np.clip(s, 0.0, 1.0)  # nan stays nan: missing data
-            have = ~np.isnan(s)
-            s0 = np.where(have, s, 0.0)
-            dim_scores = np.zeros((n, len(dims)))
-            dim_have = np.zeros((n, len(dims)), dtype=bool)
-            for d in range(len(dims)):
-                cols = dim_of == d
-                wsum = (have[:, cols] * iw[cols]).sum(axis=1)
-                dim_have[:, d] = wsum > 0
-                dim_scores[:, d] = np.where(
-                    wsum > 0, (s0[:, cols] * iw[cols]).sum(axis=1) / np.where(wsum > 0, wsum, 1), 0
-                )
-            wd = dim_w[k] * dim_have
-            total = np.clip(
-                np.sum(dim_scores * wd, axis=1) / np.where(wd.sum(axis=1) > 0, wd.sum(axis=1), 1) + extra,
-                0,
-                100,
-            )
-            order_k = np.lexsort((ids, -total))
-            ranks[k, order_k] = np.arange(1, n + 1)
+        # All draws at once: (draws, villages, indicators) arrays, a few MB for a large pool.
+        lo = lows[None, :] + shifts[:, :, 0] * span
+        hi = highs[None, :] + shifts[:, :, 1] * span
+        width = np.where(hi - lo == 0, 1.0, hi - lo)[:, None, :]
+        x = shrunk[None, :, :]
+        s = np.where(kinds[None, None, :], (hi[:, None, :] - x) / width, (x - lo[:, None, :]) / width)
+        have = ~np.isnan(shrunk)  # missing data stays missing in every draw
+        s0 = np.where(have[None], 100.0 * np.clip(s, 0.0, 1.0), 0.0)
+        within = np.zeros((len(indicators), len(dims)))
+        within[np.arange(len(indicators)), dim_of] = iw
+        wsum = have.astype(float) @ within  # (villages, dimensions)
+        dim_scores = (s0 @ within) / np.where(wsum > 0, wsum, 1.0)
+        wd = dim_w[:, None, :] * (wsum > 0)[None]
+        den = wd.sum(axis=2)
+        total = np.clip((dim_scores * wd).sum(axis=2) / np.where(den > 0, den, 1.0) + extra[None], 0, 100)
+        order = np.lexsort((np.broadcast_to(ids, total.shape), -total), axis=-1)
+        ranks = np.empty(total.shape)
+        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, n + 1, dtype=float), total.shape), axis=1)
         low_q = np.percentile(ranks, 5, axis=0, method="nearest")
         high_q = np.percentile(ranks, 95, axis=0, method="nearest")
         for i, m in enumerate(members):
