@@ -366,9 +366,11 @@ def _rank(results: list[VillageResult], params: Mapping[str, Any]) -> None:
         wd = dim_w[:, None, :] * (wsum > 0)[None]
         den = wd.sum(axis=2)
         total = np.clip((dim_scores * wd).sum(axis=2) / np.where(den > 0, den, 1.0) + extra[None], 0, 100)
-        order = np.lexsort((np.broadcast_to(ids, total.shape), -total), axis=-1)
+        draw_order = np.lexsort((np.broadcast_to(ids, total.shape), -total), axis=-1)
         ranks = np.empty(total.shape)
-        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, n + 1, dtype=float), total.shape), axis=1)
+        np.put_along_axis(
+            ranks, draw_order, np.broadcast_to(np.arange(1, n + 1, dtype=float), total.shape), axis=1
+        )
         low_q = np.percentile(ranks, 5, axis=0, method="nearest")
         high_q = np.percentile(ranks, 95, axis=0, method="nearest")
         for i, m in enumerate(members):

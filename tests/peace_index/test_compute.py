@@ -25,7 +25,7 @@ def pw():
 
 
 def values_of(pw, village):
-    inputs, _ = gather_inputs(county=pw.c.county, month=THIS_MONTH, params=pw.version.params)
+    inputs, _ = gather_inputs(counties=[pw.c.county], month=THIS_MONTH, params=pw.version.params)
     return next(v for v in inputs if v.id == village.pk).values
 
 
@@ -124,7 +124,7 @@ def test_sentiment_comes_from_the_disputes_and_the_survey(pw):
     assert values["resolved_in_village"] == (1.0, 2.0)
     assert values["followup_satisfied"] == (1.0, 2.0)
     assert values["survey_safe"] == (36.0, 40.0)
-    inputs, _ = gather_inputs(county=pw.c.county, month=THIS_MONTH, params=pw.version.params)
+    inputs, _ = gather_inputs(counties=[pw.c.county], month=THIS_MONTH, params=pw.version.params)
     # d1: resolved at village level within 15 days of registration, confirmed at follow-up: a bonus.
     assert next(v for v in inputs if v.id == a1.pk).bonus_items == 1
 
