@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,38 +140,31 @@ def shrink_rates(ys: Sequence[float], es: Sequence[float]) -> tuple[float, list[
     """Empirical-Bayes credibility of each rate y/e in one pool (DESIGN.md section 7):
     m = sum(y)/sum(e); s2 = sum(e (r - m)^2)/sum(e); A = max(0, s2 - m/mean(e)); w = A/(A + m/e).
     Returns (m, [w]). A pool with no events at all needs no shrinkage (w = 1)."""
-    y = np.asarray(ys, dtype=float)
-    e = np.asarray(es, dtype=float)
-    total_e = float(e.sum())
-    if total_e <= 0:
-        return 0.0, [0.0] * len(y)
-    m = float(y.sum()) / total_e
-    if m == 0:
-        return 0.0, [1.0] * len(y)
-    r = y / e
-    s2 = float((e * (r - m) ** 2).sum()) / total_e
-    a = max(0.0, s2 - m / float(e.mean()))
-    w = a / (a + m / e)
-    return m, [float(v) for v in w]
+    return _shrink(ys, es, noise=lambda m: m)
 
 
 def shrink_shares(xs: Sequence[float], ns: Sequence[float]) -> tuple[float, list[float]]:
-    """Beta-binomial shrinkage of each share x/n by the method of moments: p = sum(x)/sum(n);
-    s2 = sum(n (q - p)^2)/sum(n); A = max(0, s2 - p(1-p)/mean(n)); w = A/(A + p(1-p)/n)."""
-    x = np.asarray(xs, dtype=float)
-    n = np.asarray(ns, dtype=float)
-    total_n = float(n.sum())
-    if total_n <= 0:
-        return 0.0, [0.0] * len(x)
-    p = float(x.sum()) / total_n
-    binomial = p * (1 - p)
-    if binomial == 0:
-        return p, [1.0] * len(x)
-    q = x / n
-    s2 = float((n * (q - p) ** 2).sum()) / total_n
-    a = max(0.0, s2 - binomial / float(n.mean()))
-    w = a / (a + binomial / n)
-    return p, [float(v) for v in w]
+    """Beta-binomial shrinkage of each share x/n by the method of moments: the same with the
+    binomial noise p(1-p) in place of the Poisson noise m."""
+    return _shrink(xs, ns, noise=lambda p: p * (1 - p))
+
+
+def _shrink(
+    counts: Sequence[float], exposures: Sequence[float], *, noise: Callable[[float], float]
+) -> tuple[float, list[float]]:
+    y = np.asarray(counts, dtype=float)
+    e = np.asarray(exposures, dtype=float)
+    total = float(e.sum())
+    if total <= 0:
+        return 0.0, [0.0] * len(y)
+    mean = float(y.sum()) / total
+    chance = noise(mean)
+    if chance == 0:  # no events (or all successes): nothing to shrink towards
+        return mean, [1.0] * len(y)
+    s2 = float((e * (y / e - mean) ** 2).sum()) / total
+    a = max(0.0, s2 - chance / float(e.mean()))
+    w = a / (a + chance / e)
+    return mean, [float(v) for v in w]
 
 
 def goalpost_score(value: float, *, kind: str, low: float, high: float) -> float:
