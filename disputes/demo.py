@@ -727,7 +727,14 @@ class _History:
             candidates.insert(0, prefer)
         for m in candidates:
             try:
-                mediator_assign(actor=self.manager(d), dispute=d, mediator=m, now=t)
+                # Only today's assignments are announced; the year behind them tells nobody.
+                mediator_assign(
+                    actor=self.manager(d),
+                    dispute=d,
+                    mediator=m,
+                    now=t,
+                    notify=t > self.now - timedelta(days=1),
+                )
             except Conflict:
                 # A conflict of interest (kin, same household): the next one takes the case.
                 self.refused.setdefault(d.pk, set()).add(m.pk)

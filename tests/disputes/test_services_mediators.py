@@ -3,6 +3,8 @@ assignment with the reason; a party's recusal request replaces the mediator and 
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 
 from disputes.models import Assignment, Dispute
@@ -196,3 +198,16 @@ def test_recusing_a_mediator_who_is_not_on_the_case_is_refused() -> None:
     party = dispute.parties.get(role="applicant")
     with pytest.raises(InvalidTransition):
         mediator_recuse(actor=w.officer, dispute=dispute, mediator=w.mediator, party=party, reason="不信任")
+
+
+def test_a_back_filled_assignment_tells_nobody(django_capture_on_commit_callbacks) -> None:
+    w = world()
+    d = accepted(w)
+    with mock.patch("disputes.tasks.notify_assigned_task.delay") as told:
+        with django_capture_on_commit_callbacks(execute=True):
+            mediator_assign(actor=w.officer, dispute=d, mediator=w.mediator, notify=False)
+        assert told.call_count == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            mediator_assign(actor=w.officer, dispute=d, mediator=w.mediator2)
+        assert told.call_count == 1
+    assert Assignment.objects.filter(dispute=d, ended_at__isnull=True).count() == 2
