@@ -319,8 +319,11 @@ def _store(rows: list[VillageScore]) -> None:
     )
     with transaction.atomic(), connection.cursor() as cursor:
         # Table and column names come from the model, never from input.
+        # Dropped at once after use, not at commit: an outer transaction (a test, the demo) may
+        # store several months before it commits.
+        cursor.execute("DROP TABLE IF EXISTS peace_scores_in")
         cursor.execute(
-            f"CREATE TEMP TABLE peace_scores_in ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+            f"CREATE TEMP TABLE peace_scores_in AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
         )
         with cursor.cursor.copy(f"COPY peace_scores_in ({columns}) FROM STDIN") as copy:
             for r in rows:
@@ -335,3 +338,4 @@ def _store(rows: list[VillageScore]) -> None:
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM peace_scores_in "  # noqa: S608
             f"ON CONFLICT (version_id, village_id, month) DO UPDATE SET {updates}"
         )
+        cursor.execute("DROP TABLE peace_scores_in")

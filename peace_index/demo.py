@@ -58,14 +58,15 @@ def seed_demo_history(*, seed: int) -> str | None:
             )  # fmt: skip
     published = published_version(county)
     assert published is not None
-    months = months_between(add_months(this_month, -11), this_month)
+    # Thirteen months: this month's change since last year has a year-ago score to compare with.
+    months = months_between(add_months(this_month, -12), this_month)
     written = 0
     for month in months:
         written += scores_compute(county=county, month=month, version=published, now=now)
     _reviews(county, months[:-2], now)
     return (
         f"Peace index: methodology v{published.number}, {len(villages)} villages scored for {len(months)} months "
-        f"({written} scores); months before {months[-2]:%Y-%m} approved, {months[-2]:%Y-%m} awaits review."
+        f"({written} scores); months before {months[-2]:%Y-%m} approved, {months[-2]:%Y-%m} and this month await review."
     )
 
 

@@ -45,7 +45,8 @@ def arrow(trend: int, change: float | None) -> str:
         return f"▲ {sign}"
     if trend < 0:
         return f"▼ {sign}"
-    return f"{sign} ({_('within noise')})"
+    within = _("within noise")
+    return f"{sign} ({within})"
 
 
 @register.filter
