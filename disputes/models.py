@@ -177,6 +177,8 @@ class Dispute(models.Model):
         _("resolved at tier"), choices=Tier.choices, null=True, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set when the retention job removed the parties' personal data (disputes/services/retention.py).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -52,3 +52,10 @@ def reminder_sweep_task() -> dict[str, int]:
     from disputes.services.deadlines import reminder_sweep
 
     return reminder_sweep()
+
+
+@shared_task(name="disputes.retention_sweep", acks_late=True)
+def retention_sweep_task() -> int:
+    from disputes.services.retention import disputes_anonymise_expired
+
+    return disputes_anonymise_expired()

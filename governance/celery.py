@@ -10,7 +10,8 @@ from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.local")
 
-app = Celery("rongzhi")
+# Every task retries a lost database connection (governance.background.PlatformTask).
+app = Celery("rongzhi", task_cls="governance.background:PlatformTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 QUEUES = ("dispatch", "default", "scores")
@@ -82,11 +83,17 @@ def _configure() -> None:
             # of a deadline, and reminders (days ahead) need no finer cadence.
             "disputes-escalation-sweep": {
                 "task": "disputes.escalation_sweep",
-                "schedule": 300.0,
+                "schedule": settings.CELERY_DISPUTES_SWEEP_SECONDS,
             },
             "disputes-reminder-sweep": {
                 "task": "disputes.reminder_sweep",
                 "schedule": 300.0,
+            },
+            # Retention is counted in years: a nightly pass anonymises the cases whose period
+            # ended that day, at an hour when nobody works them.
+            "disputes-retention-sweep": {
+                "task": "disputes.retention_sweep",
+                "schedule": crontab(hour=4, minute=20),
             },
             # Stars move with verified hours over twelve months: a nightly pass is enough (a
             # verification recomputes that volunteer at once), and it runs when nobody claims.
@@ -125,7 +132,13 @@ def _configure() -> None:
             },
             "notifications-sweep": {
                 "task": "governance.sweep_outbound_messages",
-                "schedule": 60.0,
+                "schedule": settings.CELERY_NOTIFY_SWEEP_SECONDS,
+            },
+            # Tasks the broker refused while it was down wait in the database (PendingTask); every
+            # ten seconds hands them over soon after it is back, at the cost of one indexed query.
+            "pending-tasks-publish": {
+                "task": "governance.publish_pending_tasks",
+                "schedule": settings.CELERY_OUTBOX_SWEEP_SECONDS,
             },
         },
     )
@@ -133,3 +146,6 @@ def _configure() -> None:
 
 _configure()
 app.autodiscover_tasks()
+
+# The request id follows a request into the tasks it enqueues (signal handlers on import).
+import governance.structured_logs  # noqa: E402, F401

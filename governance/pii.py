@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -159,9 +159,12 @@ def _cipher(secrets: tuple[str, ...]) -> MultiFernet:
         raise ImproperlyConfigured("PII_ENCRYPTION_KEYS must hold at least one key.")
     # MultiFernet encrypts with the first key and tries each in turn to decrypt, which is
     # what lets a new key go first while data written under the old ones stays readable.
-    return MultiFernet(
-        [Fernet(base64.urlsafe_b64encode(_derive_key(secret, info=_ENCRYPTION_INFO))) for secret in secrets]
-    )
+    return MultiFernet([_fernet(secret) for secret in secrets])
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive_key(secret, info=_ENCRYPTION_INFO)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -169,12 +172,16 @@ def _lookup_key(secret: str) -> bytes:
     return _derive_key(secret, info=_LOOKUP_INFO)
 
 
-def _current_cipher() -> MultiFernet:
+def _current_secrets() -> tuple[str, ...]:
     secrets = getattr(settings, "PII_ENCRYPTION_KEYS", None)
     # A bare string would otherwise be read as one key per character.
     if not isinstance(secrets, list | tuple) or not all(isinstance(secret, str) for secret in secrets):
         raise ImproperlyConfigured("PII_ENCRYPTION_KEYS must be a list of keys, newest first.")
-    return _cipher(tuple(secrets))
+    return tuple(secrets)
+
+
+def _current_cipher() -> MultiFernet:
+    return _cipher(_current_secrets())
 
 
 def pii_encrypt(value: str) -> str:
@@ -190,6 +197,18 @@ def pii_decrypt(token: str) -> str:
 def pii_rotate(token: str) -> str:
     """Re-encrypt a token under the newest key, so that older keys can then be retired."""
     return _current_cipher().rotate(token.encode()).decode("ascii")
+
+
+def pii_is_current(token: str) -> bool:
+    """Whether a token is already encrypted under the newest key (nothing to rotate)."""
+    secrets = _current_secrets()
+    if not secrets:
+        raise ImproperlyConfigured("PII_ENCRYPTION_KEYS must hold at least one key.")
+    try:
+        _fernet(secrets[0]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def pii_lookup_hash(value: str) -> str:

@@ -19,7 +19,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from governance.actors import Actor
 from governance.geo import contains
-from governance.models import Agency, Grid, Membership, Notification, Profile, Region
+from governance.models import Agency, AuditEvent, Grid, Membership, Notification, Profile, Region
 from governance.models.regions import path_ancestors
 
 R = Membership.Role
@@ -323,3 +323,29 @@ def village_at(lng: float, lat: float) -> Region | None:
         if village.boundary and contains(village.boundary, lng, lat):
             return village
     return None
+
+
+UNMASK_VERB = "personal_data.unmask"
+
+
+def personal_data_access_visible_to(user: Actor) -> QuerySet[AuditEvent]:
+    """Who saw which personal data in clear: the unmask events a reviewer may read. A platform
+    superuser reads them all; a holder of ``audit.view`` (the county administrator) reads those of
+    the people working inside his area, whatever the record (PIPL art. 51: access is recorded and
+    reviewed)."""
+    j = jurisdiction_for(user)
+    events = AuditEvent.objects.filter(verb=UNMASK_VERB).select_related("target_type")
+    if j.is_superuser:
+        return events
+    paths = j.paths("audit.view")
+    if not paths:
+        return events.none()
+    condition = reduce(
+        operator.or_,
+        (
+            Q(scope__path__startswith=p) | Q(scope__isnull=True, agency__region__path__startswith=p)
+            for p in paths
+        ),
+    )
+    people = Membership.objects.filter(condition, active=True).values("user_id")
+    return events.filter(actor_id__in=people)

@@ -6,6 +6,7 @@ from celery import Task, shared_task
 from django.db.models import F
 from django.utils import timezone
 
+from governance.background import pending_tasks_publish
 from governance.models import Heartbeat
 from governance.services import notifications as notification_services
 
@@ -31,3 +32,9 @@ def heartbeat_task(name: str = "celery") -> None:
     updated = Heartbeat.objects.filter(name=name).update(beat_at=now, count=F("count") + 1)
     if not updated:
         Heartbeat.objects.get_or_create(name=name, defaults={"beat_at": now, "count": 1})
+
+
+@shared_task(name="governance.publish_pending_tasks", acks_late=True)
+def publish_pending_tasks_task() -> int:
+    """Hand to the broker the tasks it refused while it was down (``governance.background``)."""
+    return pending_tasks_publish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import cast
 
 from django.conf import settings
@@ -9,13 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import server_error as django_server_error
 
+from governance.background import BROKER_ERRORS
+from governance.middleware import database_unavailable_response
 from governance.models import Grid, Heartbeat, Membership, Region
 from governance.selectors import area_summaries, inbox_for, jurisdiction_for, regions_under
 from governance.services.notifications import notification_mark_read
@@ -79,3 +83,48 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "worker_heartbeat_age_seconds": round(age, 1) if age is not None else None,
         }
     )
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for load balancers: this node should get traffic only when the database answers,
+    the broker answers and a worker proved it runs. 503 names what is missing."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        beat = Heartbeat.objects.filter(name="celery").first()
+        checks["database"] = "ok"
+    except (OperationalError, InterfaceError):
+        beat = None
+        checks["database"] = "down"
+    checks["broker"] = "ok" if broker_answers() else "down"
+    age = (timezone.now() - beat.beat_at).total_seconds() if beat else None
+    checks["worker"] = (
+        "ok" if age is not None and age <= 3 * settings.CELERY_HEARTBEAT_SECONDS + 30 else "stale"
+    )
+    ready = all(v == "ok" for v in checks.values())
+    body: dict[str, object] = {"ready": ready, **checks}
+    body["worker_heartbeat_age_seconds"] = round(age, 1) if age is not None else None
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def broker_answers() -> bool:
+    """One short connection to the broker (at most two seconds), no retries."""
+    from governance.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except BROKER_ERRORS:
+        return False
+    return True
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a lost database connection outside a view (a session saved after it) is a 503
+    with a message, like inside one; anything else is Django's plain 500."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        return database_unavailable_response(request)
+    return django_server_error(request)

@@ -85,8 +85,8 @@ class RowsListSerializer(serializers.ListSerializer):
 class DisputeListSerializer(serializers.ModelSerializer):
     village = serializers.CharField(source="village.code", help_text="Village code.")
     village_name = serializers.CharField(source="village.name")
-    township = serializers.CharField(source="village.parent.code", default=None)
-    township_name = serializers.CharField(source="village.parent.name", default=None)
+    township = serializers.CharField(source="village.parent.code", default=None, allow_null=True)
+    township_name = serializers.CharField(source="village.parent.name", default=None, allow_null=True)
 
     class Meta:
         model = Dispute
@@ -104,7 +104,7 @@ class PartySerializer(serializers.ModelSerializer):
     masked_name = serializers.CharField()
     masked_phone = serializers.CharField()
     masked_id_number = serializers.CharField()
-    village = serializers.CharField(source="village.code", default=None)
+    village = serializers.CharField(source="village.code", default=None, allow_null=True)
 
     class Meta:
         model = Party
@@ -117,7 +117,7 @@ class PartySerializer(serializers.ModelSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     mediator_name = serializers.CharField(source="mediator.__str__")
     team = serializers.CharField(source="mediator.team")
-    assigned_by = serializers.CharField(source="assigned_by.username", default=None)
+    assigned_by = serializers.CharField(source="assigned_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Assignment
@@ -128,7 +128,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    room_name = serializers.CharField(source="room.name", default=None)
+    room_name = serializers.CharField(source="room.name", default=None, allow_null=True)
     recorded_by = serializers.CharField(source="recorded_by.username")
     agencies: serializers.PrimaryKeyRelatedField[Agency] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True
@@ -183,7 +183,7 @@ class CaseTaskSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
     class Meta:
         model = DisputeEvent
@@ -204,7 +204,7 @@ class CaseRightsSerializer(serializers.Serializer):
 
 class DisputeDetailSerializer(DisputeListSerializer):
     grid = serializers.IntegerField(source="grid_id", allow_null=True)
-    registered_by = serializers.CharField(source="registered_by.username", default=None)
+    registered_by = serializers.CharField(source="registered_by.username", default=None, allow_null=True)
     agencies = AgencyRefSerializer(many=True)
     owner_agency = AgencyRefSerializer(allow_null=True)
     sector_agency = AgencyRefSerializer(allow_null=True)
@@ -608,7 +608,7 @@ class VisitInputSerializer(serializers.Serializer):
 
 
 class VisitSerializer(serializers.ModelSerializer):
-    dispute_number = serializers.CharField(source="dispute.number", default=None)
+    dispute_number = serializers.CharField(source="dispute.number", default=None, allow_null=True)
 
     class Meta:
         model = ScreeningVisit

@@ -287,7 +287,8 @@ class DisputeViewSet(viewsets.GenericViewSet):
     # --- mediators ----------------------------------------------------------------------------
 
     @extend_schema(request=None, responses=s.ProposalSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="mediators/proposals")
+    # A short ranked list, answered whole: not paginated (and the schema says so).
+    @action(detail=True, methods=["get"], url_path="mediators/proposals", pagination_class=None)
     def mediator_proposals(self, request: Request, pk: str) -> Response:
         """Mediators for the case, best first; those blocked (conflict of interest, full) are
         listed with the reasons."""

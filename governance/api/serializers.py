@@ -8,7 +8,7 @@ from governance.models import Agency, Membership, Notification, Profile, Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None, allow_null=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
 
     class Meta:
@@ -67,7 +67,7 @@ class AgencySerializer(serializers.ModelSerializer):
 class MembershipSerializer(serializers.ModelSerializer):
     agency = AgencySerializer(read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    scope_code = serializers.CharField(source="scope.code", read_only=True, default=None)
+    scope_code = serializers.CharField(source="scope.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Membership

@@ -1,8 +1,9 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from governance.api import views
+from governance.api.auth import TokenObtainView
+from governance.api.personal_data import PersonalDataAccessView
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
@@ -13,6 +14,7 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("personal-data-access/", PersonalDataAccessView.as_view(), name="personal-data-access"),
     path("", include(router.urls)),
 ]

@@ -2,7 +2,7 @@ from governance.models.audit import AuditEvent
 from governance.models.notifications import DeliveryAttempt, Notification, OutboundChannel, OutboundMessage
 from governance.models.people import Agency, Membership, Profile
 from governance.models.regions import Grid, Region
-from governance.models.system import Heartbeat
+from governance.models.system import Heartbeat, PendingTask
 
 __all__ = [
     "Agency",
@@ -14,6 +14,7 @@ __all__ = [
     "Notification",
     "OutboundChannel",
     "OutboundMessage",
+    "PendingTask",
     "Profile",
     "Region",
 ]

@@ -26,8 +26,6 @@ from governance.channels import SENDERS, PermanentDeliveryError, TransientDelive
 from governance.models import DeliveryAttempt, Notification, OutboundChannel, OutboundMessage, Profile
 from governance.services.audit import audit_record
 
-# A claim older than this is taken to be a dead worker's, and the message is offered again.
-SENDING_LEASE = timedelta(minutes=5)
 # Celery's countdown and our stored due time come from two clock reads; tolerate the gap.
 _DUE_TOLERANCE = timedelta(seconds=2)
 
@@ -224,9 +222,9 @@ def outbound_sweep(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     S = OutboundMessage.Status
     with transaction.atomic():
-        OutboundMessage.objects.filter(status=S.SENDING, claimed_at__lt=now - SENDING_LEASE).update(
-            status=S.PENDING, claimed_at=None, next_attempt_at=now, updated_at=now
-        )
+        OutboundMessage.objects.filter(
+            status=S.SENDING, claimed_at__lt=now - settings.NOTIFY_SENDING_LEASE
+        ).update(status=S.PENDING, claimed_at=None, next_attempt_at=now, updated_at=now)
         stale = now - settings.NOTIFY_STALE_AFTER
         overdue = OutboundMessage.objects.filter(status=S.PENDING).filter(
             Q(next_attempt_at__isnull=True, created_at__lt=stale)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from governance.actors import Actor
-from governance.errors import Conflict, PermissionDenied, ValidationFailed
+from governance.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from governance.models import Agency, Membership, Profile, Region
 from governance.pii import mask_id_number, pii_decrypt, protect_resident_id, validate_mobile
 from governance.selectors import user_may
@@ -166,7 +166,10 @@ def personal_data_unmask(*, actor: Actor, profile: Profile, field: str, reason: 
         )
     if not user_may(actor, "personal_data.unmask", profile.user):
         raise PermissionDenied(_("You may not see this person's data unmasked."))
-    value = profile.phone if field == "phone" else pii_decrypt(profile.id_number_encrypted)
+    stored = profile.phone if field == "phone" else profile.id_number_encrypted
+    if not stored:
+        raise NotFound(_("Nothing of this kind is on record for this person."))
+    value = stored if field == "phone" else pii_decrypt(stored)
     shown = mask_id_number(value) if field == "id_number" else value[:3] + "****" + value[-4:]
     audit_record(
         actor=actor,

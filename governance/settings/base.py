@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "governance.apps.GovernanceConfig",
     "stations.apps.StationsConfig",
     "volunteers.apps.VolunteersConfig",
@@ -49,16 +53,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "governance.middleware.RequestContextMiddleware",
+    "governance.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "governance.sessions.SessionIdleMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "governance.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a lockout noticed during authentication into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -113,6 +124,8 @@ else:
     }
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked (governance/lockout.py).
+    "governance.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -126,6 +139,54 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # guardian: anonymous users hold no object permissions
+
+# --- Login throttling, sessions, Content Security Policy ---------------------------------------
+# django-axes counts failed logins per username (a shared station IP must not lock out the whole
+# station); past the limit the account is refused, even with the right password, until the
+# cool-off passes or an administrator deletes the attempt in the admin (Axes > Access attempts).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that lockouts without the IP can be dodged by rotating user agents or cookies;
+# ours count per username, which neither rotation changes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "governance.lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Idle timeout: a session left alone this long ends; requests push the end forward, writing the
+# session at most once a minute (governance/sessions.py).
+SESSION_COOKIE_AGE = 60 * env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_REFRESH_SECONDS = 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Two-factor authentication (TOTP) is optional; an administrator requires it for roles by listing
+# them (e.g. "county_admin,commander,officer"); "staff" stands for the Django admin's users.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = "Rongzhi"
+# Every script and style is served by the platform (governance/static/vendor/); no inline script
+# and no eval. Inline style attributes stay allowed: templates and the vendored libraries (htmx's
+# indicator style, Leaflet, Swagger UI) set them, and they cannot run code.
+_map_tile_origins = [
+    f"{parts.scheme}://{parts.netloc}"
+    for parts in [urlsplit(env.str("MAP_TILE_URL", default=""))]
+    if parts.netloc
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # A map tile server inside the police network (MAP_TILE_URL below) is the one other source.
+        "img-src": ["'self'", "data:", *_map_tile_origins],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -148,6 +209,9 @@ STORAGES = {
 # Personal data (PIPL). Keys default to values derived from SECRET_KEY; production sets them.
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS", default=[SECRET_KEY])
 PII_HASH_KEY = env.str("PII_HASH_KEY", default=SECRET_KEY)
+# Ended dispute cases keep their parties' personal data this long, then a nightly job anonymises
+# them (statistics stay). Five years by default; set it from the local archive rules.
+DISPUTE_RETENTION_DAYS = env.int("DISPUTE_RETENTION_DAYS", default=5 * 365)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -194,7 +258,13 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # A task taken by a worker that died (SIGKILL, lost machine) is handed to another worker once
+    # unacknowledged for visibility_timeout; tasks are idempotent, so a slow one run twice is safe.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -208,6 +278,10 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_HEARTBEAT_SECONDS = env.float("CELERY_HEARTBEAT_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
+# Cadence of the outbox sweeps and of the dispute escalation sweep (tests shorten them).
+CELERY_OUTBOX_SWEEP_SECONDS = env.float("CELERY_OUTBOX_SWEEP_SECONDS", default=10.0)
+CELERY_DISPUTES_SWEEP_SECONDS = env.float("CELERY_DISPUTES_SWEEP_SECONDS", default=300.0)
+CELERY_NOTIFY_SWEEP_SECONDS = env.float("CELERY_NOTIFY_SWEEP_SECONDS", default=60.0)
 # Peace index: an event marks its county's month; the recomputation starts this many seconds
 # later, so a burst of events costs one recomputation.
 PEACE_INDEX_DEBOUNCE_SECONDS = env.int("PEACE_INDEX_DEBOUNCE_SECONDS", default=30)
@@ -218,6 +292,8 @@ NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
 NOTIFY_RETRY_BACKOFF_SECONDS = env.int("NOTIFY_RETRY_BACKOFF_SECONDS", default=10)
 # A message still PENDING this long after it was queued is re-enqueued by the outbox sweep.
 NOTIFY_STALE_AFTER = timedelta(minutes=env.int("NOTIFY_STALE_AFTER_MINUTES", default=5))
+# A message claimed (SENDING) this long ago is taken to be a dead worker's and offered again.
+NOTIFY_SENDING_LEASE = timedelta(seconds=env.int("NOTIFY_SENDING_LEASE_SECONDS", default=300))
 
 # Station maps draw village boundaries on a plain background; a tile server inside the police
 # network may be configured (e.g. http://tiles.internal/{z}/{x}/{y}.png). Never a public one.
@@ -227,10 +303,20 @@ MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rongzhi@localhost")
 
+# Structured logs (one JSON object a line, with the request id) unless DEBUG; LOG_FORMAT overrides.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "governance.structured_logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "governance.structured_logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes narrates every login at INFO; lockouts come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -51,13 +51,13 @@ def arrow(trend: int, change: float | None) -> str:
 
 @register.filter
 def num(value: Any, digits: int = 1) -> str:
-    if value is None:
+    if value is None or value == "":  # "" is what a template gives for a missing attribute
         return "—"
     return f"{float(value):.{int(digits)}f}"
 
 
 @register.filter
 def percent(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":
         return "—"
     return f"{100 * float(value):.0f}%"

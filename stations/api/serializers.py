@@ -52,8 +52,8 @@ class OrderEventSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     alert = AlertSerializer()
-    station = serializers.CharField(source="station.name", default=None)
-    accepted_by = serializers.CharField(source="accepted_by.username", default=None)
+    station = serializers.CharField(source="station.name", default=None, allow_null=True)
+    accepted_by = serializers.CharField(source="accepted_by.username", default=None, allow_null=True)
     breaches = serializers.SerializerMethodField()
 
     class Meta:

@@ -38,8 +38,8 @@ from stations.summons_selectors import summons_answering_agency_ids, summonses_v
 class SummonsTargetSerializer(serializers.ModelSerializer):
     agency = serializers.IntegerField(source="agency_id")
     agency_name = serializers.CharField(source="agency.name")
-    checked_in_by = serializers.CharField(source="checked_in_by.username", default=None)
-    handled_by = serializers.CharField(source="handled_by.username", default=None)
+    checked_in_by = serializers.CharField(source="checked_in_by.username", default=None, allow_null=True)
+    handled_by = serializers.CharField(source="handled_by.username", default=None, allow_null=True)
 
     class Meta:
         model = SummonsTarget
@@ -56,7 +56,7 @@ class SummonsSerializer(serializers.ModelSerializer):
     whistler = serializers.CharField(source="whistler.username")
     whistler_agency = serializers.IntegerField(source="whistler_agency_id")
     whistler_agency_name = serializers.CharField(source="whistler_agency.name")
-    verified_by = serializers.CharField(source="verified_by.username", default=None)
+    verified_by = serializers.CharField(source="verified_by.username", default=None, allow_null=True)
     targets = SummonsTargetSerializer(many=True)
 
     class Meta:

@@ -42,9 +42,11 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
     assert probe["beat"] == [
         "disputes-escalation-sweep",
         "disputes-reminder-sweep",
+        "disputes-retention-sweep",
         "notifications-sweep",
         "peace-index-events-sweep",
         "peace-index-nightly-recompute",
+        "pending-tasks-publish",
         "stations-sla-sweep",
         "stations-summons-sweep",
         "volunteers-occurrences-sweep",

@@ -4,6 +4,7 @@ one's reports, answer whistles addressed to one's agencies; the permission matri
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from governance.models import AuditEvent, Membership
@@ -145,8 +146,11 @@ def test_report_form_offers_only_the_workers_villages(world, client):
     assert 'value="330802001001"' in html
     assert "330802001002" not in html and "330802002001" not in html
     assert 'name="idempotency_key"' in html
-    assert "crypto.randomUUID" in html
-    assert "navigator.geolocation" in html
+    # The page's script is a static file (the Content Security Policy allows no inline script).
+    assert '<script src="/static/stations/grid_report.js"></script>' in html
+    script = (settings.BASE_DIR / "stations/static/stations/grid_report.js").read_text()
+    assert "crypto.randomUUID" in script
+    assert "navigator.geolocation" in script
 
 
 # --- Whistles on the grid page ----------------------------------------------------------------

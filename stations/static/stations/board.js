@@ -17,11 +17,16 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.target.id === "board-orders") tick();
   });
-  // The board's htmx trigger skips a poll while a <details> re-dispatch form is open, so the
-  // form is not swapped away under the commander's fingers.
+  // A poll is skipped while a <details> re-dispatch form is open, so the form is not swapped
+  // away under the commander's fingers. (Here, not in an hx-trigger filter: htmx evaluates
+  // filters with eval, which the Content Security Policy forbids.)
+  function formOpen() { return !!document.querySelector("#board-orders details[open]"); }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "board-orders" && formOpen()) event.preventDefault();
+  });
   var paused = document.getElementById("board-paused");
   document.addEventListener("toggle", function () {
     if (!paused) return;
-    paused.classList.toggle("d-none", !document.querySelector("#board-orders details[open]"));
+    paused.classList.toggle("d-none", !formOpen());
   }, true);
 })();
