@@ -15,7 +15,12 @@
     sw.register(worker, { scope: worker.replace(/sw\.js$/, "") }).catch(function () { sw = null; });
     sw.addEventListener("message", function (event) {
       if (event.data && event.data.type === "queued") { showQueued(true); }
-      if (event.data && event.data.type === "flushed" && document.querySelector("[data-testid=queued]:not(.d-none)")) {
+      // Something the worker kept went out (or this page shows a check-in queued that is no
+      // longer on the phone's own list): the page is stale. The worker may have kept the request after this page asked it to flush,
+      // so a later flush can be the one that sends it.
+      if (event.data && event.data.type === "flushed" &&
+          (event.data.sent > 0 ||
+           (!queue().length && document.querySelector("[data-testid=queued]:not(.d-none)")))) {
         window.location.reload();
       }
     });

@@ -51,9 +51,11 @@ function tell(message) {
 
 // Send the oldest, then the next; stop at the first network failure (try again later). A 4xx is
 // a refusal for good (too far, task over): it leaves the queue too, and the page shows the state.
-function flush() {
+// The pages are told how many went out, so that a page showing stale state reloads.
+function flush(sent) {
+  sent = sent || 0;
   return first().then(function (next) {
-    if (!next) { return tell({ type: "flushed" }); }
+    if (!next) { return tell({ type: "flushed", sent: sent }); }
     return fetch(next.item.url, {
       method: "POST",
       credentials: "same-origin",
@@ -61,7 +63,7 @@ function flush() {
       body: next.item.body
     }).then(function (response) {
       if (response.status >= 500) { return null; }
-      return drop(next.key).then(flush);
+      return drop(next.key).then(function () { return flush(sent + 1); });
     }, function () { return tell({ type: "queued" }); });
   });
 }
@@ -85,8 +87,8 @@ self.addEventListener("fetch", function (event) {
 });
 
 self.addEventListener("message", function (event) {
-  if (event.data && event.data.type === "flush") { event.waitUntil(flush()); }
+  if (event.data && event.data.type === "flush") { event.waitUntil(flush(0)); }
 });
 self.addEventListener("sync", function (event) {
-  if (event.tag === "check-ins") { event.waitUntil(flush()); }
+  if (event.tag === "check-ins") { event.waitUntil(flush(0)); }
 });
