@@ -31,43 +31,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.scratch import percentiles, recreate_and_migrate, use_scratch_database  # noqa: E402
 
-
-def insert_select(connection, model, given: dict[str, str], source: str) -> int:
-    """INSERT INTO <model> (...) SELECT ... FROM <source>: ``given`` maps columns to SQL
-    expressions; every other NOT NULL column gets the empty value of its type."""
-    from django.db import models
-
-    columns, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key and field.column not in given:
-            continue
-        column = field.column
-        if column in given:
-            expression = given[column]
-        elif field.null:
-            continue
-        elif isinstance(field, models.BooleanField):
-            expression = "false"
-        elif isinstance(field, models.JSONField):
-            expression = "'[]'::jsonb" if field.default is list else "'{}'::jsonb"
-        elif isinstance(field, models.DateTimeField):
-            expression = "now()"
-        elif isinstance(field, models.DateField):
-            expression = "current_date"
-        elif isinstance(field, models.DecimalField | models.IntegerField | models.FloatField):
-            expression = str(field.default) if isinstance(field.default, int | float) else "0"
-        else:
-            expression = "''"
-        columns.append(f'"{column}"')
-        values.append(expression)
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.rowcount
-
-
 HAND_WRITTEN = """
 WITH v AS (
     SELECT r.id FROM governance_region r WHERE r.level = 5
@@ -150,6 +113,7 @@ def main() -> None:
         sys.exit("This benchmark needs PostgreSQL on 127.0.0.1:5432.")
 
     from disputes.models import Dispute, FollowUp
+    from governance.citygen import insert_select
     from governance.models import Region
     from governance.services.regions import region_create
     from peace_index.compute import add_months, current_month, scores_compute, scores_compute_many, window

@@ -214,6 +214,9 @@ class DispatchOrder(models.Model):
         indexes = [
             models.Index(fields=["station", "status"], name="order_station_status"),
             models.Index(fields=["status", "accept_due"], name="order_status_accept_due"),
+            # The dashboard's "today" counts: without it they read every order the station ever had
+            # (123 ms at ten years of a city's history, 18 ms with it; bench/suite.py --scale 10x).
+            models.Index(fields=["station", "dispatched_at"], name="order_station_dispatched"),
         ]
 
     def __str__(self) -> str:
