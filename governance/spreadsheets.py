@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from governance.errors import ValidationFailed
 
@@ -107,6 +109,16 @@ def safe_cell(value: object) -> object:
     return value
 
 
+def _text_cell(sheet: Any, value: object) -> object:
+    """Text that would start a formula is written as text (openpyxl takes "=..." for a formula);
+    in a workbook the cell's type says so, and the text stays as it was."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def csv_response(rows: Iterable[Sequence[object]], *, filename: str) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -125,8 +137,7 @@ def xlsx_response(rows: Iterable[Sequence[object]], *, filename: str, sheet_titl
     sheet = workbook.create_sheet(sheet_title[:31])
     sheet.freeze_panes = "B2"
     for row in rows:
-        # Text only, never a formula: openpyxl takes a string starting with "=" for one.
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([_text_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

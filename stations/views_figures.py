@@ -7,8 +7,6 @@ station staff see their own stations; anyone else gets a 404, as for the board.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -21,10 +19,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 
 from governance.models import Region
 from governance.selectors import jurisdiction_for
+from governance.spreadsheets import csv_response, xlsx_response
 from stations.figures import CLOCKS, Figures, MonthlyFigures, monthly_figures
 from stations.models import Alert, ClockBreach, Station
 from stations.selectors import stations_staffed_by
@@ -230,16 +228,6 @@ def export_table(result: MonthlyFigures) -> list[list[Any]]:
     return [header] + [[name, *(v for _h, v in _export_cells(f))] for name, f in labelled]
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_text(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _filename(scope: FiguresScope, result: MonthlyFigures, extension: str) -> str:
     return f"rongzhi-figures-{scope.slug}-{result.month:%Y-%m}.{extension}"
 
@@ -250,16 +238,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
     scope, result = _figures_or_error(request)
     if isinstance(result, HttpResponse):
         return result
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in export_table(result):
-        writer.writerow(["" if v is None else _safe_text(v) for v in row])
-    # The byte-order mark makes Excel read the file as UTF-8 (else the Chinese is garbled).
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(scope, result, "csv")}"'
-    return response
+    return csv_response(export_table(result), filename=_filename(scope, result, "csv"))
 
 
 @login_required
@@ -268,23 +247,6 @@ def figures_xlsx(request: HttpRequest) -> HttpResponse:
     scope, result = _figures_or_error(request)
     if isinstance(result, HttpResponse):
         return result
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = f"{result.month:%Y-%m}"
-    for row in export_table(result):
-        sheet.append(row)
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            # openpyxl takes a string starting with "=" for a formula: keep it as text.
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_STARTS):
-                cell.data_type = "s"
-    sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return xlsx_response(
+        export_table(result), filename=_filename(scope, result, "xlsx"), sheet_title=f"{result.month:%Y-%m}"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(scope, result, "xlsx")}"'
-    return response

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from governance.models import Membership
 from stations.models import Alert, Summons, SummonsTarget
@@ -65,7 +66,8 @@ def test_grid_worker_reports_checks_in_and_records_what_was_done(page_factory, l
     assert page.input_value("#id_village_code") == c.village_a1.code  # her only village, chosen
     page.fill("#id_address", "新塘社区村口小卖部")
     page.click('[data-testid="locate"]')
-    page.wait_for_function("document.getElementById('id_lng').value !== ''")
+    # A locator wait, not wait_for_function: a string predicate is eval'd, which the CSP forbids.
+    expect(page.locator("#id_lng")).not_to_have_value("")
     assert "12 m" in page.locator('[data-testid="locate-status"]').inner_text()
     big_enough_to_tap(page, "send-report")
     screenshot(page, "grid-report-360")

@@ -64,7 +64,7 @@ def test_a_volunteer_claims_checks_in_offline_is_verified_and_redeems(page_facto
     screenshot(page, "volunteer-claims-360")
     page.click('[data-testid="check-out"]')
     page.wait_for_selector('[data-testid="history"]')
-    page.wait_for_function("!document.querySelector('[data-testid=\"check-out\"]')")
+    page.wait_for_selector('[data-testid="check-out"]', state="detached")
 
     leader = page_factory(width=WIDTH, height=780)
     log_in(leader, live_server, w.leader.username)
