@@ -35,9 +35,20 @@ def on_commit_delay(task: Task, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task_publish(task, args, kwargs), robust=True)
 
 
-def task_publish(task: Task, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> None:
+def on_commit_delay_by(task: Task, countdown: float, *args: Any, **kwargs: Any) -> None:
+    """``on_commit_delay`` with the task run ``countdown`` seconds after the commit (a debounce).
+    A task the broker refuses goes to the outbox like any other, and runs once it is back."""
+    transaction.on_commit(lambda: task_publish(task, args, kwargs, countdown=countdown), robust=True)
+
+
+def task_publish(
+    task: Task, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any], *, countdown: float | None = None
+) -> None:
     try:
-        task.delay(*args, **kwargs)
+        if countdown:
+            task.apply_async(args=tuple(args), kwargs=kwargs, countdown=countdown)
+        else:
+            task.delay(*args, **kwargs)
     except BROKER_ERRORS as exc:
         from governance.middleware import request_id_var
         from governance.models import PendingTask

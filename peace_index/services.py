@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from disputes.selectors import villages_with_dispute_changes_since
 from governance.actors import Actor
-from governance.background import on_commit_delay
+from governance.background import on_commit_delay, on_commit_delay_by
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Region
 from governance.models.regions import path_ancestors
@@ -240,10 +240,7 @@ def recompute_mark(*, county_id: int, month: date) -> bool:
     delay = int(settings.PEACE_INDEX_DEBOUNCE_SECONDS)
     if not cache.add(_pending_key(county_id, month), 1, timeout=delay + 600):
         return False
-    transaction.on_commit(
-        lambda: recompute_pending_task.apply_async(args=(county_id, month.isoformat()), countdown=delay),
-        robust=True,
-    )
+    on_commit_delay_by(recompute_pending_task, delay, county_id, month.isoformat())
     return True
 
 

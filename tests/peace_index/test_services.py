@@ -256,7 +256,11 @@ def test_a_burst_of_events_costs_one_recomputation(pw, django_capture_on_commit_
             marks = [services.recompute_mark(county_id=pw.c.county.pk, month=THIS_MONTH) for _ in range(25)]
         assert marks.count(True) == 1
         assert enqueue.call_count == 1
-        assert enqueue.call_args.kwargs == {"args": (pw.c.county.pk, "2026-11-01"), "countdown": 30}
+        assert enqueue.call_args.kwargs == {
+            "args": (pw.c.county.pk, "2026-11-01"),
+            "kwargs": {},
+            "countdown": 30,
+        }
         # Once the recomputation starts, the next event asks for one more.
         services.recompute_pending(county_id=pw.c.county.pk, month=THIS_MONTH, now=NOW)
         with django_capture_on_commit_callbacks(execute=True):
@@ -274,3 +278,21 @@ def test_the_event_sweep_marks_the_counties_of_new_alerts(pw, settings):
         assert services.events_sweep(now=NOW + timedelta(minutes=1)) == 1
         mark.assert_called_once_with(county_id=pw.c.county.pk, month=THIS_MONTH)
         assert services.events_sweep(now=NOW + timedelta(minutes=2)) == 0
+
+
+def test_a_mark_made_while_the_broker_is_down_waits_in_the_outbox(
+    pw, django_capture_on_commit_callbacks, settings
+):
+    from governance.models import PendingTask
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "outbox"}
+    }
+    refused = ConnectionError("broker down")
+    with (
+        mock.patch("peace_index.tasks.recompute_pending_task.apply_async", side_effect=refused),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.recompute_mark(county_id=pw.c.county.pk, month=THIS_MONTH) is True
+    kept = PendingTask.objects.get()
+    assert (kept.name, kept.args) == ("peace_index.recompute_pending", [pw.c.county.pk, "2026-11-01"])
