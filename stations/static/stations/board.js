@@ -1,21 +1,8 @@
-// Commander board: live countdowns to each order's next deadline (red once passed), and a note
-// while polling is paused because a re-dispatch form is open.
+// Commander board: the clocks (clocks.js) after each refresh, and a note while polling is paused
+// because a re-dispatch form is open.
 (function () {
-  function tick() {
-    var now = Date.now();
-    document.querySelectorAll("[data-due]").forEach(function (el) {
-      var left = Math.round((Date.parse(el.dataset.due) - now) / 1000);
-      var sign = left < 0 ? "-" : "";
-      var s = Math.abs(left);
-      el.textContent = sign + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-      el.classList.toggle("text-danger", left < 0);
-      el.classList.toggle("fw-bold", left < 0);
-    });
-  }
-  setInterval(tick, 1000);
-  tick();
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target.id === "board-orders") tick();
+    if (event.target.id === "board-orders") window.RongzhiClocks.tick();
   });
   // A poll is skipped while a <details> re-dispatch form is open, so the form is not swapped
   // away under the commander's fingers. (Here, not in an hx-trigger filter: htmx evaluates

@@ -1,19 +1,6 @@
-// The station's live dashboard: counting clocks, the live channel, a sound for a new order.
+// The station's live dashboard: the live channel and a sound for a new order (the counting
+// clocks are clocks.js).
 (function () {
-  // Live clocks: count down to each order's next deadline, red once it has passed.
-  function tick() {
-    var now = Date.now();
-    document.querySelectorAll("[data-due]").forEach(function (el) {
-      var left = Math.round((Date.parse(el.dataset.due) - now) / 1000);
-      var sign = left < 0 ? "-" : "";
-      var s = Math.abs(left);
-      el.textContent = sign + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-      el.classList.toggle("text-danger", left < 0);
-      el.classList.toggle("fw-bold", left < 0);
-    });
-  }
-  setInterval(tick, 1000); tick();
-
   // The live channel: each event about an order of this station refreshes the table at once.
   var table = document.getElementById("open-orders");
   if (window.EventSource) {
@@ -45,7 +32,7 @@
     document.querySelectorAll("[data-order-id]").forEach(function (row) {
       if (!known.has(row.dataset.orderId)) { known.add(row.dataset.orderId); row.classList.add("table-warning"); fresh = true; }
     });
-    tick();
+    window.RongzhiClocks.tick();
     if (fresh) { ring(); document.title = "● " + document.title.replace(/^● /, ""); }
   });
 })();
