@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from governance.models import Membership
 from governance.services.notifications import notification_send
@@ -99,5 +100,6 @@ def test_wrong_password_shows_an_error_and_stays_on_login(page_factory, live_ser
     page.fill("#id_username", user.username)
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")
-    assert page.locator('[data-testid="login-error"]').is_visible()
+    # The error arrives with the next page: wait for it rather than read the old one.
+    expect(page.locator('[data-testid="login-error"]')).to_be_visible()
     assert "/accounts/login/" in page.url
