@@ -48,3 +48,13 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
         "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 3),
         "n": len(samples),
     }
+
+
+def quantiles(samples_ms: list[float]) -> dict[str, float]:
+    """The median, p95 and p99 (nearest rank) of a non-empty list of milliseconds, rounded to 0.01."""
+    s = sorted(samples_ms)
+
+    def at(q: float) -> float:
+        return round(s[min(len(s) - 1, max(0, round(q * len(s)) - 1))], 2)
+
+    return {"p50_ms": round(statistics.median(s), 2), "p95_ms": at(0.95), "p99_ms": at(0.99), "n": len(s)}

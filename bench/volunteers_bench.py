@@ -15,15 +15,18 @@ answers on localhost), then:
     at once (PostgreSQL's ``max_connections`` is 100 on this machine and shared). Afterwards the
     database is counted: successes must equal the slots, every other answer must be a clear
     "full", and no task may hold more live claims than its capacity.
-(b) shop storm: the same volunteers, each with points enough, redeem the last ``--stock`` units of
-    one reward (``POST /api/v1/reward-items/<id>/redeem/``): exactly ``--stock`` succeed, the rest
-    are told "out of stock", no unit is sold twice and no balance goes below zero.
+(b) redemption storm: the same volunteers, each with points enough, redeem the last ``--stock``
+    units of one reward of the team's station shop (``POST /api/v1/reward-items/<id>/redeem/``):
+    exactly ``--stock`` succeed, the rest are told "out of stock", no unit is sold twice and no
+    balance goes below zero.
 (c) the volunteer's task list with ``--list-volunteers`` volunteers and ``--list-tasks`` tasks
     (plus claims) bulk-loaded with COPY: the selector, the phone page ``GET /volunteers/`` and
     ``GET /api/v1/volunteer-tasks/?open=true``; time and SQL queries, for a volunteer without
     claims and one holding many (the count must be the same).
 
-``--small`` runs everything at a tenth of the size in a minute or so.
+``--small`` runs everything at a tenth of the size in a minute or so. ``bench/suite.py`` runs
+both storms on its generated city's teams with ``claim_storm``, ``redemption_storm`` and
+``volunteers_bulk_create`` from here.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.disputes_bench import _load  # noqa: E402
-from bench.scratch import percentiles, recreate_and_migrate, use_scratch_database  # noqa: E402
+from bench.scratch import percentiles, quantiles, recreate_and_migrate, use_scratch_database  # noqa: E402
 
 SMALL = {
     "storm": 200,
@@ -118,9 +121,14 @@ def _run(args: argparse.Namespace) -> None:
     results: dict[str, dict[str, Any]] = {}
     now = datetime.now(UTC)
 
-    storm_users = _volunteers(team, args.storm, prefix="storm")
-    results["claim storm"] = _claim_storm(args, team, leader, storm_users)
-    results["shop storm"] = _shop_storm(args, team, station, storm_users)
+    storm_users = volunteers_bulk_create(team, args.storm, prefix="storm")
+    per_task = args.slots // args.tasks
+    results["claim storm"] = claim_storm(
+        actor=leader, groups=[(team, storm_users, [per_task] * args.tasks)], concurrency=args.concurrency
+    )
+    results["redemption storm"] = redemption_storm(
+        groups=[(station, storm_users, args.stock)], concurrency=args.concurrency
+    )
     teams = [
         Team.objects.create(name=f"压测{n:03d}队", agency=stations[n % len(stations)], region=stations[n % len(stations)].region)
         for n in range(max(1, args.list_volunteers // 100))
@@ -129,11 +137,9 @@ def _run(args: argparse.Namespace) -> None:
     results.update(_task_list(args, teams, now))
 
     print(f"\nDatabase: {connection.vendor}; list world loaded in {load_s:.1f}s\n")
-    for name in ("claim storm", "shop storm"):
+    for name in ("claim storm", "redemption storm"):
         r = results[name]
-        print(
-            f"{name}: {r['requests']:,} requests from {r['requests']:,} volunteers, {r['concurrency']} in flight"
-        )
+        print(f"{name}: {r['requests']:,} requests from as many volunteers, {r['concurrency']} in flight")
         for key, value in r.items():
             if key not in ("requests", "concurrency"):
                 print(f"  {key:28} {value}")
@@ -158,9 +164,10 @@ def _run(args: argparse.Namespace) -> None:
     print(f"\nSaved {out.relative_to(ROOT)}")
 
 
-def _volunteers(team: Any, count: int, *, prefix: str, star: int = 0) -> list[Any]:
-    """Active volunteers of ``team``, loaded in bulk (the application path is the vetting
-    services, which the tests cover; here only their number matters)."""
+def volunteers_bulk_create(team: Any, count: int, *, prefix: str, star: int = 0) -> list[Any]:
+    """``count`` new active volunteers of ``team``, loaded in bulk (the application path is the
+    vetting services, which the tests cover; here only their number matters). Usernames are
+    ``<prefix>-<team id>-<n>``: one call per prefix and team."""
     from django.contrib.auth.models import User
     from django.utils import timezone
 
@@ -187,14 +194,14 @@ def _volunteers(team: Any, count: int, *, prefix: str, star: int = 0) -> list[An
 
 
 def _storm(
-    args: argparse.Namespace, calls: list[tuple[Any, Any]]
+    calls: list[tuple[Any, Any]], *, concurrency: int
 ) -> tuple[list[tuple[int, dict[str, Any], float]], float]:
-    """Run ``calls`` (user, request function) from ``--concurrency`` threads, each with its own
+    """Run ``calls`` (user, request function) from ``concurrency`` threads, each with its own
     database connection, all released at once. Returns (status, body, ms) per call and the wall
     time in seconds."""
     from django.db import connection
 
-    lanes: list[list[tuple[Any, Any]]] = [calls[i :: args.concurrency] for i in range(args.concurrency)]
+    lanes = [calls[i::concurrency] for i in range(min(concurrency, len(calls)))]
     answers: list[tuple[int, dict[str, Any], float]] = []
     lock = threading.Lock()
     gate = threading.Barrier(len(lanes) + 1)
@@ -226,76 +233,105 @@ def _storm(
     return answers, time.perf_counter() - started
 
 
-def _claim_storm(args: argparse.Namespace, team: Any, leader: Any, users: list[Any]) -> dict[str, Any]:
+# The storm's tasks start after every task the demo seed or the city generator publishes (two
+# weeks ahead at most), so no claimant already holds an overlapping claim.
+STORM_STARTS_IN = timedelta(days=30)
+FULL = "409 This task is full."
+OUT_OF_STOCK = "409 This item is out of stock."
+
+
+def _api_action(viewset: Any, action: str, path: str, pk: int) -> Any:
+    """A call of one POST action of the real API view for a given user, as the storms send it."""
     from rest_framework.test import APIRequestFactory, force_authenticate
 
+    view = viewset.as_view({"post": action})
+
+    def call(user: Any) -> Any:
+        request = APIRequestFactory().post(path)
+        force_authenticate(request, user=user)
+        return view(request, pk=str(pk))
+
+    return call
+
+
+def claim_storm(
+    *, actor: Any, groups: list[tuple[Any, list[Any], list[int]]], concurrency: int
+) -> dict[str, Any]:
+    """For each (team, its volunteers, capacities) group, ``actor`` publishes one task per
+    capacity; volunteer i of the group asks for the group's task i mod n. All the claims go
+    through the API view (``POST /api/v1/volunteer-tasks/<id>/claim/``) at once, ``concurrency``
+    in flight, in a shuffled order. Successes must equal the slots when every task is asked for
+    more than it holds, and no task may hold more live claims than its capacity."""
     from volunteers.api.views import TaskViewSet
     from volunteers.models import Claim, Task
     from volunteers.services import TaskInput, task_publish
 
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
-    per_task = args.slots // args.tasks
-    tasks = [
-        task_publish(
-            actor=leader,
-            team=team,
-            data=TaskInput(
-                kind="event_support", title=f"大型活动安保{n}", starts_at=starts, ends_at=starts + timedelta(hours=3),
-                place="体育中心", lng=118.87, lat=28.97, capacity=per_task, points=30,
-            ),
-        )[0]
-        for n in range(args.tasks)
-    ]  # fmt: skip
-    factory = APIRequestFactory()
-    view = TaskViewSet.as_view({"post": "claim"})
+    starts = datetime.now(UTC).replace(microsecond=0) + STORM_STARTS_IN
 
     def claim_of(task_id: int) -> Any:
-        def call(user: Any) -> Any:
-            request = factory.post(f"/api/v1/volunteer-tasks/{task_id}/claim/")
-            force_authenticate(request, user=user)
-            return view(request, pk=str(task_id))
+        return _api_action(TaskViewSet, "claim", f"/api/v1/volunteer-tasks/{task_id}/claim/", task_id)
 
-        return call
-
-    # Volunteer i asks for task i mod n: every task gets storm/n requests for its slots.
-    calls = [(u, claim_of(tasks[i % len(tasks)].pk)) for i, u in enumerate(users)]
+    tasks, calls = [], []
+    for team, users, capacities in groups:
+        mine = [
+            task_publish(
+                actor=actor,
+                team=team,
+                data=TaskInput(
+                    kind="event_support", title=f"大型活动安保{len(tasks) + n}", starts_at=starts,
+                    ends_at=starts + timedelta(hours=3), place="体育中心", lng=118.87, lat=28.97,
+                    capacity=capacity, points=30,
+                ),
+            )[0]
+            for n, capacity in enumerate(capacities)
+        ]  # fmt: skip
+        tasks += mine
+        calls += [(u, claim_of(mine[i % len(mine)].pk)) for i, u in enumerate(users)]
     random.Random(7).shuffle(calls)
-    answers, wall = _storm(args, calls)
+    answers, wall = _storm(calls, concurrency=concurrency)
     outcome = Counter(_outcome(status, body) for status, body, _ms in answers)
-    overbooked = 0
-    drift = 0
+    overbooked = drift = 0
     for task in Task.objects.filter(pk__in=[t.pk for t in tasks]):
         live = Claim.objects.filter(task=task, status__in=Claim.LIVE).count()
         overbooked += max(0, live - task.capacity)
         drift += live != task.taken
-    latencies = percentiles([ms for _s, _b, ms in answers])
     return {
         "requests": len(answers),
-        "concurrency": args.concurrency,
-        "slots": args.slots,
+        "concurrency": min(concurrency, len(calls)),
+        "teams": len(groups),
+        "tasks": len(tasks),
+        "slots": sum(t.capacity for t in tasks),
         "successes": outcome["201"],
-        "full answers": outcome["409 This task is full."],
-        "other answers": {k: v for k, v in outcome.items() if k not in ("201", "409 This task is full.")},
+        "full_answers": outcome[FULL],
+        "other_answers": {k: v for k, v in outcome.items() if k not in ("201", FULL)},
         "overbookings": overbooked,
-        "tasks whose count drifted": drift,
-        "live claims in the database": Claim.objects.filter(task__in=tasks, status__in=Claim.LIVE).count(),
-        "wall s": round(wall, 2),
-        "requests/s": round(len(answers) / wall, 1),
-        "p50 ms": latencies["p50_ms"],
-        "p95 ms": latencies["p95_ms"],
+        "tasks_whose_count_drifted": drift,
+        "live_claims_in_database": Claim.objects.filter(task__in=tasks, status__in=Claim.LIVE).count(),
+        "wall_s": round(wall, 2),
+        "requests_per_second": round(len(answers) / wall, 1),
+        **quantiles([ms for _s, _b, ms in answers]),
     }
 
 
-def _shop_storm(args: argparse.Namespace, team: Any, station: Any, users: list[Any]) -> dict[str, Any]:
+def redemption_storm(*, groups: list[tuple[Any, list[Any], int]], concurrency: int) -> dict[str, Any]:
+    """For each (agency, volunteers of its teams, units) group, a reward item of the agency's shop
+    with its last ``units`` in stock; every volunteer gets points enough and redeems his group's
+    item through the API view (``POST /api/v1/reward-items/<id>/redeem/``), all at once. Exactly
+    the stock must sell, the rest be told "out of stock", no unit sold twice, no balance below 0."""
+    from django.db.models import Sum
     from django.utils import timezone
-    from rest_framework.test import APIRequestFactory, force_authenticate
 
     from volunteers.api.views import RewardItemViewSet
     from volunteers.models import PointsEntry, Redemption, Volunteer
     from volunteers.services import reward_item_create
 
     price = 50
-    volunteers = dict(Volunteer.objects.filter(team=team).values_list("user_id", "pk"))
+
+    def redeem_of(item_id: int) -> Any:
+        return _api_action(RewardItemViewSet, "redeem", f"/api/v1/reward-items/{item_id}/redeem/", item_id)
+
+    users = [u for _agency, members, _units in groups for u in members]
+    volunteers = dict(Volunteer.objects.filter(user__in=users).values_list("user_id", "pk"))
     PointsEntry.objects.bulk_create(
         [
             PointsEntry(volunteer_id=volunteers[u.pk], kind="adjust", amount=price + 10, reason="压测", at=timezone.now())
@@ -303,46 +339,40 @@ def _shop_storm(args: argparse.Namespace, team: Any, station: Any, users: list[A
         ],
         batch_size=2000,
     )  # fmt: skip
-    item = reward_item_create(actor=None, agency=station, name="电影票两张", price=price, stock=args.stock)
-    factory = APIRequestFactory()
-    view = RewardItemViewSet.as_view({"post": "redeem"})
-
-    def redeem(user: Any) -> Any:
-        request = factory.post(f"/api/v1/reward-items/{item.pk}/redeem/")
-        force_authenticate(request, user=user)
-        return view(request, pk=str(item.pk))
-
-    calls = [(u, redeem) for u in users]
-    answers, wall = _storm(args, calls)
+    items, calls = [], []
+    for agency, members, units in groups:
+        item = reward_item_create(actor=None, agency=agency, name="电影票两张", price=price, stock=units)
+        items.append((item, units))
+        calls += [(u, redeem_of(item.pk)) for u in members]
+    random.Random(7).shuffle(calls)
+    answers, wall = _storm(calls, concurrency=concurrency)
     outcome = Counter(_outcome(status, body) for status, body, _ms in answers)
-    item.refresh_from_db()
-    sold = Redemption.objects.filter(item=item).count()
-    from django.db.models import Sum
-
+    oversold = left = 0
+    for item, units in items:
+        item.refresh_from_db()
+        oversold += max(0, Redemption.objects.filter(item=item).count() - units)
+        left += item.stock
     negative = (
-        PointsEntry.objects.filter(volunteer__team=team)
+        PointsEntry.objects.filter(volunteer_id__in=volunteers.values())
         .values("volunteer")
         .annotate(balance=Sum("amount"))
         .filter(balance__lt=0)
         .count()
     )
-    latencies = percentiles([ms for _s, _b, ms in answers])
     return {
         "requests": len(answers),
-        "concurrency": args.concurrency,
-        "stock": args.stock,
+        "concurrency": min(concurrency, len(calls)),
+        "items": len(items),
+        "stock": sum(units for _item, units in items),
         "successes": outcome["201"],
-        "out-of-stock answers": outcome["409 This item is out of stock."],
-        "other answers": {
-            k: v for k, v in outcome.items() if k not in ("201", "409 This item is out of stock.")
-        },
-        "oversells": max(0, sold - args.stock),
-        "stock left": item.stock,
-        "balances below zero": negative,
-        "wall s": round(wall, 2),
-        "requests/s": round(len(answers) / wall, 1),
-        "p50 ms": latencies["p50_ms"],
-        "p95 ms": latencies["p95_ms"],
+        "out_of_stock_answers": outcome[OUT_OF_STOCK],
+        "other_answers": {k: v for k, v in outcome.items() if k not in ("201", OUT_OF_STOCK)},
+        "oversells": oversold,
+        "stock_left": left,
+        "balances_below_zero": negative,
+        "wall_s": round(wall, 2),
+        "requests_per_second": round(len(answers) / wall, 1),
+        **quantiles([ms for _s, _b, ms in answers]),
     }
 
 
@@ -365,7 +395,7 @@ def _load_list_world(args: argparse.Namespace, teams: list[Any], now: datetime) 
     members: dict[int, list[int]] = {}
     per_team = args.list_volunteers // len(teams)
     for team in teams:
-        users = _volunteers(team, per_team, prefix="list", star=rng.choice([0, 0, 1, 2]))
+        users = volunteers_bulk_create(team, per_team, prefix="list", star=rng.choice([0, 0, 1, 2]))
         members[team.pk] = list(Volunteer.objects.filter(user__in=users).values_list("pk", flat=True))
     first_id = (Task.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     kinds = ["patrol", "traffic", "anti_fraud", "flood_patrol", "event_support", "dispute_assist"]

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Category, Dispute, Mediator, MediatorTeam, Obligation, Party, Session, Tier
-from disputes.selectors import LedgerQuery
+from disputes.selectors import LedgerQuery, VillageChoice
 from disputes.services import Triage
 from governance.errors import DomainError
-from governance.models import Agency, Region
+from governance.models import Agency
 from governance.pii import validate_mobile, validate_resident_id
 
 # A one-time token put in the registration form when it is shown: the same form sent twice
@@ -82,6 +82,10 @@ class BootstrapForm(forms.Form):
 # --- the ledger -------------------------------------------------------------------------------
 
 
+# Past this many villages the village list waits for a township to be chosen.
+VILLAGES_LISTED = 60
+
+
 class LedgerFilterForm(BootstrapForm):
     q = forms.CharField(
         label=_("Search"),
@@ -106,13 +110,19 @@ class LedgerFilterForm(BootstrapForm):
     until = forms.DateField(label=_("Registered until"), required=False, widget=forms.DateInput(DATE))
     open_only = forms.BooleanField(label=_("Open cases only"), required=False)
 
-    def __init__(self, *args: Any, villages: Sequence[Region], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Sequence[VillageChoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        townships = {v.parent.code: v.parent.name for v in villages if v.parent is not None}
+        townships = {v.township_code: v.township_name for v in villages if v.township_code}
         self._choices("township", sorted(townships.items()))
-        self._choices(
-            "village", [(v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages]
-        )
+        self._choices("village", [(v.code, v.label) for v in villages])
+        if len(villages) > VILLAGES_LISTED:
+            # A county's 300 villages are no list to scroll (and rendering them cost a county
+            # administrator's ledger 60 ms): the list offers the chosen township's villages. Any
+            # visible village is still accepted, from a link or a bookmark.
+            chosen = self.data.get("township", "") if self.is_bound else ""
+            field = self.fields["village"]
+            listed = [(v.code, v.name) for v in villages if v.township_code and v.township_code == chosen]
+            field.widget.choices = ANY + listed if listed else [("", _("(choose a township first)"))]
 
     def _choices(self, name: str, choices: list[tuple[str, str]]) -> None:
         f = self.fields[name]
@@ -170,13 +180,11 @@ class DisputeForm(BootstrapForm):
     government_party = forms.BooleanField(label=_("A government body is a party"), required=False)
     token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args: Any, villages: Sequence[Region], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Sequence[VillageChoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         village = self.fields["village"]
         assert isinstance(village, forms.ChoiceField)
-        village.choices = (ANY if len(villages) != 1 else []) + [
-            (v.code, f"{v.parent.name if v.parent else ''} {v.name}".strip()) for v in villages
-        ]
+        village.choices = (ANY if len(villages) != 1 else []) + [(v.code, v.label) for v in villages]
 
     def idempotency_key(self, user_id: object) -> str | None:
         # The user's own namespace: two people never collide, nor reach each other's cases.

@@ -140,6 +140,14 @@ def _configure() -> None:
                 "task": "governance.publish_pending_tasks",
                 "schedule": settings.CELERY_OUTBOX_SWEEP_SECONDS,
             },
+            # The audit trail's monthly partitions are kept three months ahead (governance/partitions.py):
+            # once a day is ample (a beat stopped for weeks still finds next month ready), a run that
+            # finds nothing missing is one catalogue query, and 04:50 is quiet for the brief lock a
+            # new partition takes. Does nothing until an operator has converted the table.
+            "audit-partitions-ahead": {
+                "task": "governance.audit_partitions_ahead",
+                "schedule": crontab(hour=4, minute=50),
+            },
         },
     )
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from governance.background import pending_tasks_publish
 from governance.models import Heartbeat
+from governance.partitions import audit_partitions_ahead
 from governance.services import notifications as notification_services
 
 
@@ -38,3 +39,10 @@ def heartbeat_task(name: str = "celery") -> None:
 def publish_pending_tasks_task() -> int:
     """Hand to the broker the tasks it refused while it was down (``governance.background``)."""
     return pending_tasks_publish()
+
+
+@shared_task(name="governance.audit_partitions_ahead", acks_late=True)
+def audit_partitions_ahead_task() -> list[str]:
+    """Create the audit trail's coming monthly partitions (``governance.partitions``); does
+    nothing where the table is not partitioned."""
+    return audit_partitions_ahead()

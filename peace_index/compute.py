@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from disputes.selectors import dispute_index_counts
 from governance.models import Region
+from governance.replicas import replica_reads
 from peace_index.method import VillageInput, VillageResult, score_villages
 from peace_index.models import (
     CriminalCase,
@@ -251,9 +252,10 @@ def scores_compute_many(
         groups.setdefault(gather_key(version.params), []).append(version)
     rows: list[VillageScore] = []
     for members in groups.values():
-        inputs, context = gather_inputs(
-            counties=[counties[v.pk] for v in members], month=month, params=members[0].params
-        )
+        with replica_reads():  # the sources may lag a second; what decides the write does not
+            inputs, context = gather_inputs(
+                counties=[counties[v.pk] for v in members], month=month, params=members[0].params
+            )
         for version in members:
             county_id = counties[version.pk].pk
             mine = [v for v in inputs if context[v.id]["county_id"] == county_id]

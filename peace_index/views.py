@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from governance.errors import DomainError
 from governance.models import Region
+from governance.replicas import replica_ok
 from governance.selectors import jurisdiction_for
 from governance.spreadsheets import MAX_UPLOAD_BYTES, csv_response, xlsx_response
 from peace_index import services
@@ -70,18 +71,25 @@ def _month(request: HttpRequest, region: Region) -> date:
     return parse_month(request.GET.get("month")) or latest_scored_month(region)
 
 
+# More villages than this, and a user is no cadre of a few villages: he has a township list.
+VILLAGES_LISTED = 100
+
+
 @login_required
 @require_GET
+@replica_ok
 def index(request: HttpRequest) -> HttpResponse:
     """Where the index starts for the user: his village, his township, or the townships in view."""
     if not user_uses_index(request.user):
         raise Http404
     townships = list(regions_in_view(request.user, V.TOWNSHIP))
     if not townships:
-        villages = list(regions_in_view(request.user, V.VILLAGE)[:2])
+        villages = list(regions_in_view(request.user, V.VILLAGE)[:VILLAGES_LISTED])
+        if not villages:
+            raise Http404
         if len(villages) == 1:
             return redirect("peace:village", pk=villages[0].pk)
-        raise Http404
+        return _villages(request, villages)
     if len(townships) == 1 and not jurisdiction_for(request.user).is_superuser:
         return redirect("peace:township", pk=townships[0].pk)
     month = parse_month(request.GET.get("month")) or latest_scored_month(townships[0])
@@ -103,8 +111,23 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _villages(request: HttpRequest, villages: list[Region]) -> HttpResponse:
+    """Someone whose area is a few villages but no whole township (a cadre of two villages, a
+    grid across a boundary): each village's score and band for the month."""
+    month = parse_month(request.GET.get("month")) or latest_scored_month(villages[0])
+    scores = {
+        s.village_id: s
+        for s in VillageScore.objects.filter(
+            village__in=villages, month=month, version__status=MethodVersion.Status.PUBLISHED
+        )
+    }
+    rows = [(v, scores.get(v.pk)) for v in villages]
+    return render(request, "peace_index/villages.html", {"rows": rows, "month": month})
+
+
 @login_required
 @require_GET
+@replica_ok
 def township(request: HttpRequest, pk: int) -> HttpResponse:
     town = _region(request, pk, V.TOWNSHIP)
     ranking = township_ranking(town, _month(request, town))
@@ -184,6 +207,7 @@ def export_rows(ranking: Ranking) -> list[list[Any]]:
 
 @login_required
 @require_GET
+@replica_ok
 def township_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     town = _region(request, pk, V.TOWNSHIP)
     ranking = township_ranking(town, _month(request, town))
@@ -195,6 +219,7 @@ def township_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_ok
 def township_print(request: HttpRequest, pk: int) -> HttpResponse:
     town = _region(request, pk, V.TOWNSHIP)
     ranking = township_ranking(town, _month(request, town))
@@ -221,6 +246,7 @@ def _trend_chart(portrait: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@replica_ok
 def village(request: HttpRequest, pk: int) -> HttpResponse:
     vil = _region(request, pk, V.VILLAGE)
     portrait = village_portrait(vil, _month(request, vil))

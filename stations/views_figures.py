@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from governance.models import Region
+from governance.replicas import replica_ok
 from governance.selectors import jurisdiction_for
 from governance.spreadsheets import csv_response, xlsx_response
 from stations.figures import CLOCKS, Figures, MonthlyFigures, monthly_figures
@@ -155,6 +156,7 @@ def page_rows(result: MonthlyFigures) -> list[PageRow]:
 
 @login_required
 @require_GET
+@replica_ok
 def figures(request: HttpRequest) -> HttpResponse:
     """The month's figures: the total of the area (or of the user's stations) and a row each."""
     scope, result = _figures_or_error(request)
@@ -234,6 +236,7 @@ def _filename(scope: FiguresScope, result: MonthlyFigures, extension: str) -> st
 
 @login_required
 @require_GET
+@replica_ok
 def figures_csv(request: HttpRequest) -> HttpResponse:
     scope, result = _figures_or_error(request)
     if isinstance(result, HttpResponse):
@@ -243,6 +246,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_ok
 def figures_xlsx(request: HttpRequest) -> HttpResponse:
     scope, result = _figures_or_error(request)
     if isinstance(result, HttpResponse):

@@ -283,8 +283,12 @@ class Claim(models.Model):
         VERIFIED = "verified", pgettext_lazy("claim status", "Verified")
         NO_SHOW = "no_show", pgettext_lazy("claim status", "No-show")
 
-    # These hold a slot of the task and a place in the volunteer's time.
+    # These hold a slot of the task (and count as the volunteer's shift).
     LIVE = (Status.CLAIMED, Status.CHECKED_IN, Status.CHECKED_OUT, Status.VERIFIED)
+    # These still commit the volunteer's time, so a claim overlapping them is refused. A shift he
+    # has checked out of is over for him; and his finished shifts (years of them) are never read
+    # to decide a claim or to list what he may take.
+    HOLDING = (Status.CLAIMED, Status.CHECKED_IN)
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="claims")
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="claims")

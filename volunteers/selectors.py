@@ -145,8 +145,8 @@ def tasks_open_for(volunteer: Volunteer, *, now: datetime, near: Near | None = N
     free slot, at his level, whose course he holds, not overlapping a claim he holds. One query,
     whatever the number of tasks and volunteers. With ``near``: only the tasks inside the
     distance's box around the point, nearest first (the page shows the exact distance)."""
-    live = Claim.objects.filter(volunteer=volunteer, status__in=Claim.LIVE)
-    overlapping = live.filter(
+    holding = Claim.objects.filter(volunteer=volunteer, status__in=Claim.HOLDING)
+    overlapping = holding.filter(
         task__starts_at__lt=OuterRef("ends_at"), task__ends_at__gt=OuterRef("starts_at")
     )
     has_course = Certificate.objects.filter(volunteer=volunteer, course_id=OuterRef("required_course_id"))

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import DomainError
 from governance.geo import distance_m
+from governance.replicas import replica_ok
 from volunteers.models import Certificate, Claim, Course, Redemption, Task, Team, Volunteer
 from volunteers.selectors import (
     Near,
@@ -77,6 +78,7 @@ def _error(request: HttpRequest, exc: DomainError) -> None:
 
 
 @login_required
+@replica_ok
 def home(request: HttpRequest) -> HttpResponse:
     """The tasks the volunteer may take now; someone not (yet) a volunteer is offered to apply,
     a leader or staff member who is no volunteer goes to the team page."""

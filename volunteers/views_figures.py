@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from governance.errors import ValidationFailed
+from governance.replicas import replica_ok
 from governance.spreadsheets import csv_response, xlsx_response
 from volunteers.figures import VolunteerFigures, export_table, figures_for
 from volunteers.selectors import teams_managed_by
@@ -25,6 +26,7 @@ def _managed_or_404(request: HttpRequest) -> None:
 
 @login_required
 @require_GET
+@replica_ok
 def figures(request: HttpRequest) -> HttpResponse:
     _managed_or_404(request)
     try:
@@ -64,6 +66,7 @@ def _filename(result: VolunteerFigures, extension: str) -> str:
 
 @login_required
 @require_GET
+@replica_ok
 def figures_csv(request: HttpRequest) -> HttpResponse:
     result = _export(request)
     if isinstance(result, HttpResponse):
@@ -73,6 +76,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_ok
 def figures_xlsx(request: HttpRequest) -> HttpResponse:
     result = _export(request)
     if isinstance(result, HttpResponse):

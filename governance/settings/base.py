@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "governance.middleware.RequestContextMiddleware",
     "governance.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "governance.replicas.ReplicaPinMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,6 +111,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiles any query whose estimated cost passes jit_above_cost, and on tables
+    # of millions of rows a page's short query does: the commander board spent 281 of its 450 ms
+    # compiling in a storm of open orders (docs/scaling.md). The platform's queries are short.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = env.str(
+        "DATABASE_SESSION_OPTIONS", default="-c jit=off"
+    )
+if env.str("DATABASE_REPLICA_URL", default=""):
+    # A streaming replica of the primary, for the reads that may lag (governance/replicas.py says
+    # which). In tests it is the primary's test database under a second connection.
+    DATABASES["replica"] = {
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["governance.replicas.ReplicaRouter"]
+# After a browser writes, its pages read the primary this long (longer than the replica's lag).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -188,6 +188,38 @@ def test_the_ledger_is_paginated(w, client):
     assert rows_of(second) == 5
 
 
+def test_the_ledger_counts_up_to_its_cap_and_says_there_are_more(w, client, monkeypatch):
+    monkeypatch.setattr("disputes.views.LEDGER_COUNTED", 4)
+    for i in range(6):
+        registered(w, summary=f"纠纷{i}")
+    client.force_login(w.officer)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(LEDGER, {"per_page": "25"}).content.decode()
+    assert "more than 4 cases" in html
+    assert rows_of(html) == 4  # the pages stop at the cap: a filter narrows the rest
+    [count] = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(*)" in q["sql"] and "disputes_dispute" in q["sql"]
+    ]
+    assert "LIMIT 5" in count  # the database stops after cap + 1 rows, however many years there are
+    narrowed = client.get(LEDGER, {"q": "纠纷5"}).content.decode()
+    assert "1 case" in narrowed and "more than" not in narrowed
+
+
+def test_a_county_sized_area_lists_a_townships_villages_only_once_it_is_chosen(w, client, monkeypatch):
+    monkeypatch.setattr("disputes.forms.VILLAGES_LISTED", 1)
+    client.force_login(w.officer)
+    village, town = w.c.village_a1, w.c.village_a1.parent
+    unchosen = client.get(LEDGER).content.decode()
+    assert f'value="{village.code}"' not in unchosen
+    assert "(choose a township first)" in unchosen
+    chosen = client.get(LEDGER, {"township": town.code}).content.decode()
+    assert f'value="{village.code}"' in chosen
+    by_link = client.get(LEDGER, {"village": village.code}).content.decode()
+    assert "Select a valid choice" not in by_link  # a visible village is accepted without its township
+
+
 def test_the_ledger_costs_the_same_queries_whatever_the_page_size(w, client, django_assert_max_num_queries):
     for _ in range(2):
         in_mediation(w)

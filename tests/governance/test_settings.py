@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,7 @@ def test_nothing_set_gives_the_embedded_default(tmp_path):
     assert (probe["tz"], probe["lang"]) == ("Asia/Shanghai", "zh-hans")
     assert probe["queues"] == ["default", "dispatch", "scores"]
     assert probe["beat"] == [
+        "audit-partitions-ahead",
         "disputes-escalation-sweep",
         "disputes-reminder-sweep",
         "disputes-retention-sweep",
@@ -109,3 +111,13 @@ def test_docker_compose_names_the_services_and_wires_the_environment():
     assert "gunicorn" in " ".join(services["web"]["command"])
     assert "--beat" not in " ".join(services["worker"]["command"])
     assert "beat" in services["beat"]["command"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_platform_talks_to_postgresql_with_jit_off():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"  # short queries never pay for compiling (docs/scaling.md)

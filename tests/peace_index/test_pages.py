@@ -12,11 +12,12 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from governance.models import Region
+from governance.models import Agency, Region
+from governance.services.people import agency_create, membership_create
 from governance.services.regions import region_create
 from peace_index.compute import scores_compute
 from peace_index.models import CriminalCase, DataSource, MethodVersion, TownshipReview, VillageScore
-from tests.peace_index.factories import NOW, THIS_MONTH, deliver, peace_world
+from tests.peace_index.factories import NOW, THIS_MONTH, R, deliver, peace_world
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,24 @@ def test_a_village_cadre_sees_his_village_and_nothing_else(client, pw):
     assert client.get(reverse("peace:village", args=[pw.c.village_a1.pk])).status_code == 200
     assert client.get(reverse("peace:village", args=[pw.c.village_a2.pk])).status_code == 404
     assert client.get(reverse("peace:township", args=[pw.c.township_a.pk])).status_code == 404
+
+
+def test_a_cadre_of_two_villages_gets_both_and_no_other(client, pw):
+    committee = agency_create(
+        actor=None, name="二村村委会", kind=Agency.Kind.VILLAGE_COMMITTEE, region=pw.c.village_a2
+    )
+    membership_create(
+        actor=None, user=pw.cadre, agency=committee, role=R.VILLAGE_CADRE, scope=pw.c.village_a2
+    )
+    scores_compute(county=pw.c.county, month=THIS_MONTH, version=pw.version, now=NOW)
+    client.force_login(pw.cadre)
+    response = client.get(reverse("peace:index"), {"month": "2026-11"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('data-testid="village-row"') == 2
+    assert reverse("peace:village", args=[pw.c.village_a2.pk]) in html
+    assert reverse("peace:village", args=[pw.c.village_b1.pk]) not in html
+    assert html.count('data-testid="band"') == 2  # both villages are scored this month
 
 
 @pytest.mark.parametrize(
@@ -261,4 +280,20 @@ def test_scores_of_a_new_village_start_with_little_credibility(pw):
     scores_compute(county=pw.c.county, month=THIS_MONTH, version=pw.version, now=NOW)
     s = VillageScore.objects.get(village=tiny, month=THIS_MONTH)
     assert s.peer_size == 3  # pooled with the other rural villages
-    assert isinstance(Region.objects.get(pk=tiny.pk), Region)
+    peer = (
+        VillageScore.objects.filter(month=THIS_MONTH, version=pw.version, peer_size=3)
+        .exclude(village=tiny)
+        .first()
+    )
+    assert peer is not None
+
+    def credibility(score: VillageScore) -> dict[str, float]:
+        rows = score.decomposition["indicators"]
+        return {i["indicator"]: i["credibility"] for i in rows if i["credibility"] is not None}
+
+    mine, theirs = credibility(s), credibility(peer)
+    assert mine.keys() & theirs.keys()
+    # Sixty residents tell little: where villages differ (criminal cases here), the tiny village's
+    # rate leans on the pool's mean far more than a peer's; where all are alike, nobody is shrunk.
+    assert mine["criminal_cases"] < theirs["criminal_cases"] / 5, (mine, theirs)
+    assert all(mine[k] <= theirs[k] for k in mine.keys() & theirs.keys()), (mine, theirs)

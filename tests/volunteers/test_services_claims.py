@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Notification
@@ -59,6 +60,22 @@ def test_overlapping_claims_are_refused_and_adjacent_ones_allowed():
     with pytest.raises(Conflict, match="This overlaps “早班”"):
         task_claim(actor=w.volunteer.user, task=overlapping)
     assert task_claim(actor=w.volunteer.user, task=adjacent).status == C.CLAIMED
+
+
+def test_a_shift_checked_out_of_no_longer_blocks_an_overlapping_one():
+    w = world()
+    first = published(w, starts_at=tomorrow(7), title="早班")
+    later = published(w, starts_at=tomorrow(7, 30), title="重叠")
+    claim = task_claim(actor=w.volunteer.user, task=first)
+    with time_machine.travel(tomorrow(7, 5), tick=False):
+        assert later not in tasks_open_for(w.volunteer, now=timezone.now())  # he holds 早班
+        claim_check_in(actor=w.volunteer.user, claim=claim, lng=LNG, lat=LAT)
+        claim_check_out(actor=w.volunteer.user, claim=claim, lng=LNG, lat=LAT)  # called away early
+        assert later in tasks_open_for(w.volunteer, now=timezone.now())
+        assert task_claim(actor=w.volunteer.user, task=later).status == C.CLAIMED
+    claim.refresh_from_db()
+    assert (claim.status, claim.minutes) == (C.CHECKED_OUT, 0)
+    assert claim.check_out_distance_m == 0 and claim.check_in_received_at is not None
 
 
 def test_a_suspended_volunteer_cannot_claim():

@@ -106,7 +106,7 @@ def task_claim(*, actor: Actor, task: Task, now: datetime | None = None) -> Clai
     clash = (
         Claim.objects.filter(
             volunteer=volunteer,
-            status__in=Claim.LIVE,
+            status__in=Claim.HOLDING,
             task__starts_at__lt=task.ends_at,
             task__ends_at__gt=task.starts_at,
         )
@@ -271,21 +271,30 @@ def claim_check_in(
     if at >= task.ends_at:
         raise InvalidTransition(_("The task is over."))
     metres = _distance_check(task, lng, lat)
-    claim.status = C.CHECKED_IN
-    claim.checked_in_at = at
-    claim.check_in_received_at = now
-    claim.check_in_lng, claim.check_in_lat, claim.check_in_distance_m = lng, lat, metres
-    claim.save(
-        update_fields=[
-            "status", "checked_in_at", "check_in_received_at", "check_in_lng", "check_in_lat",
-            "check_in_distance_m", "updated_at",
-        ]
-    )  # fmt: skip
+    return _on_site_record(claim, actor=actor, side="in", at=at, now=now, where=(lng, lat, metres))
+
+
+def _on_site_record(
+    claim: Claim,
+    *,
+    actor: Actor,
+    side: str,
+    at: datetime,
+    now: datetime,
+    where: tuple[float, float, int],
+    also: tuple[str, ...] = (),
+) -> Claim:
+    """Record a check-in (``side="in"``) or check-out (``"out"``): the phone's time, the server's,
+    the place and its distance from the task; then audit the move."""
+    before, after = (C.CLAIMED, C.CHECKED_IN) if side == "in" else (C.CHECKED_IN, C.CHECKED_OUT)
+    fields = [f"checked_{side}_at", f"check_{side}_received_at", f"check_{side}_lng", f"check_{side}_lat",
+              f"check_{side}_distance_m"]  # fmt: skip
+    for field, value in zip(fields, (at, now, *where), strict=True):
+        setattr(claim, field, value)
+    claim.status = after
+    claim.save(update_fields=["status", *fields, *also, "updated_at"])
     audit_record(
-        actor=actor,
-        verb="volunteer_claim.check_in",
-        target=claim,
-        changes={"status": [C.CLAIMED, C.CHECKED_IN]},
+        actor=actor, verb=f"volunteer_claim.check_{side}", target=claim, changes={"status": [before, after]}
     )
     return claim
 
@@ -322,24 +331,10 @@ def claim_check_out(
             _("Check-out cannot come before check-in."), fields={"client_at": [_("Invalid time.")]}
         )
     metres = _distance_check(claim.task, lng, lat)
-    claim.status = C.CHECKED_OUT
-    claim.checked_out_at = at
-    claim.check_out_received_at = now
-    claim.check_out_lng, claim.check_out_lat, claim.check_out_distance_m = lng, lat, metres
     claim.minutes = _served_minutes(claim.task, claim.checked_in_at, at)
-    claim.save(
-        update_fields=[
-            "status", "checked_out_at", "check_out_received_at", "check_out_lng", "check_out_lat",
-            "check_out_distance_m", "minutes", "updated_at",
-        ]
-    )  # fmt: skip
-    audit_record(
-        actor=actor,
-        verb="volunteer_claim.check_out",
-        target=claim,
-        changes={"status": [C.CHECKED_IN, C.CHECKED_OUT]},
+    return _on_site_record(
+        claim, actor=actor, side="out", at=at, now=now, where=(lng, lat, metres), also=("minutes",)
     )
-    return claim
 
 
 @transaction.atomic
