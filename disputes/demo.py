@@ -966,6 +966,8 @@ class _History:
             t,
             terms="no_terms" not in case.flags and case.path != "closed_no_terms",
             due_in=(1, 2) if "soon" in case.flags else (3, 12),
+            # A second instalment falls three weeks later: past today for a case of a fortnight.
+            instalments="soon" not in case.flags,
         )
         if case.stop == "agreement":
             return
@@ -1000,7 +1002,9 @@ class _History:
         )
         self.ended(d)
 
-    def draft(self, d: Dispute, t: datetime, *, terms: bool, due_in: tuple[int, int]) -> Agreement:
+    def draft(
+        self, d: Dispute, t: datetime, *, terms: bool, due_in: tuple[int, int], instalments: bool = True
+    ) -> Agreement:
         what, how, (low, high) = TERMS[d.category]
         respondent = d.parties.filter(role=Party.Role.RESPONDENT).first()
         assert respondent is not None
@@ -1009,7 +1013,7 @@ class _History:
         if terms:
             amount = Decimal(self.rng.randrange(low, high + 1, 100)) if high else None
             first = today + timedelta(days=self.rng.randint(*due_in))
-            if amount is not None and amount >= 20000 and self.rng.random() < 0.5:
+            if instalments and amount is not None and amount >= 20000 and self.rng.random() < 0.5:
                 half = (amount / 2).quantize(Decimal("1"))
                 items = [
                     TermInput(respondent.pk, f"{what}（第一期）", first, half, how),

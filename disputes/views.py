@@ -8,40 +8,39 @@ no part in disputes work (volunteers above all) get a 404, as if the pages did n
 
 from __future__ import annotations
 
-import operator
 import uuid
 from collections.abc import Iterable, Iterator
-from functools import reduce
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from disputes.context_processors import DISPUTE_CAPABILITIES, user_works_disputes
 from disputes.forms import NEW_CASE_PARTIES, BasePartyFormSet, DisputeForm, LedgerFilterForm, PartyFormSet
 from disputes.models import Assignment, Category, MediatorTeam, Party
-from disputes.selectors import LedgerQuery, VillageChoice, ledger, mediators_with_load
+from disputes.selectors import (
+    DISPUTE_CAPABILITIES,
+    LedgerQuery,
+    ledger,
+    mediators_for,
+    user_works_disputes,
+    villages_for,
+)
 from disputes.services import PartyInput, dispute_register
 from governance.actors import Actor
 from governance.errors import DomainError
-from governance.models import Region
-from governance.models.regions import path_ancestors
 from governance.paging import CappedPaginator
 from governance.replicas import replica_ok
-from governance.selectors import jurisdiction_for
 from governance.spreadsheets import csv_response, xlsx_response
 
 PAGE_SIZES = (25, 50, 100, 200)
 # A screenful; rendering a row costs about a quarter of a millisecond (bench/suite.py).
 PER_PAGE = 25
-# A select of more villages than this is no help; the search box finds the others.
-VILLAGES_SHOWN = 2000
 # An export is for a township's or a county's ledger; past this it asks for a narrower filter.
 EXPORT_LIMIT = 50_000
 # The ledger counts this many cases at most ("more than 1,000"): its cost stays flat over the years.
@@ -51,23 +50,6 @@ LEDGER_COUNTED = 1_000
 def require_disputes_user(request: HttpRequest) -> None:
     if not user_works_disputes(request.user):
         raise Http404
-
-
-def villages_for(user: Actor, capabilities: Iterable[str]) -> list[VillageChoice]:
-    """The villages where the user holds one of ``capabilities``, with their townships: plain
-    values for the forms' choices (building 300 regions per page cost a county's ledger 7 ms)."""
-    j = jurisdiction_for(user)
-    qs = Region.objects.filter(level=Region.Level.VILLAGE)
-    if not j.is_superuser:
-        conditions = [c for c in (j.region_filter(cap) for cap in capabilities) if c is not None]
-        if not conditions:
-            return []
-        qs = qs.filter(reduce(operator.or_, conditions))
-    rows = qs.order_by("code").values_list("code", "name", "parent__code", "parent__name")[:VILLAGES_SHOWN]
-    return [
-        VillageChoice(code, name, town_code or "", town_name or "")
-        for code, name, town_code, town_name in rows
-    ]
 
 
 def _live_assignments() -> Prefetch:
@@ -257,22 +239,6 @@ def grid_register(request: HttpRequest) -> HttpResponse:
 
 
 # --- the mediator pool ------------------------------------------------------------------------
-
-
-def mediators_for(user: Actor) -> QuerySet[Any]:
-    """Active mediators serving the user's area: those whose area holds it, and those inside it."""
-    j = jurisdiction_for(user)
-    qs = mediators_with_load().filter(active=True)
-    if j.is_superuser:
-        return qs
-    roots = {p for cap in DISPUTE_CAPABILITIES for p in j.paths(cap)}
-    if not roots:
-        return qs.none()
-    above = {a for p in roots for a in path_ancestors(p)} | roots
-    condition = reduce(
-        operator.or_, (Q(region__path__startswith=p) for p in roots), Q(region__path__in=above)
-    )
-    return qs.filter(condition)
 
 
 @login_required

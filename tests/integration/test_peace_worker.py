@@ -9,6 +9,7 @@ import re
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from peace_index.compute import current_month
 from peace_index.models import DataSource, RecomputeRun, VillageScore
@@ -21,7 +22,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_
 
 def test_a_recomputation_runs_on_the_worker_and_shows_its_progress(worker, worker_log):
     pw = peace_world()
-    deliver(pw, DataSource.CASES, [], recompute=False, first=current_month(), last=current_month())
+    # The worker scores the month of the real clock, so the delivery is made at the real time.
+    now = timezone.now()
+    deliver(
+        pw, DataSource.CASES, [], recompute=False, first=current_month(now), last=current_month(now), now=now
+    )
     run = recompute_start(actor=pw.w.county_admin, county=pw.c.county)
     wait_for(
         lambda: RecomputeRun.objects.get(pk=run.pk).status == "done",

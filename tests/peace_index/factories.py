@@ -73,9 +73,10 @@ def deliver(
     *,
     first: date = date(2026, 1, 1),
     last: date = THIS_MONTH,
+    now: datetime = NOW,
     **kwargs: Any,
 ) -> Any:
     return data_import(
         actor=pw.w.county_admin, county=pw.c.county, source=source, first_month=first, last_month=last,
-        rows=list(enumerate(rows, start=2)), now=NOW, **kwargs,
+        rows=list(enumerate(rows, start=2)), now=now, **kwargs,
     )  # fmt: skip
