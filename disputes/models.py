@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from governance.errors import InvalidTransition
 from governance.models import Agency, Grid, Region
+from governance.models.labels import ChoiceLabels
 from governance.pii import mask_id_number, mask_name, mask_phone, pii_decrypt
 
 
@@ -77,7 +78,7 @@ class Mediator(models.Model):
         return profile.real_name if profile else self.user.get_username()
 
 
-class Dispute(models.Model):
+class Dispute(ChoiceLabels, models.Model):
     """One case, one file (一案一档): everything about a dispute hangs off this row."""
 
     class Channel(models.TextChoices):

@@ -9,7 +9,10 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from governance import jurisdiction_cache
         from governance.sessions import mark_refreshed
 
         # Session plumbing, not business logic: the idle timeout starts at the login.
         user_logged_in.connect(mark_refreshed, dispatch_uid="governance.sessions.mark_refreshed")
+        # A jurisdiction kept between requests is dropped when what it is made of changes.
+        jurisdiction_cache.connect()

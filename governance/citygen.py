@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 
+from governance import jurisdiction_cache
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -243,6 +245,8 @@ def city_generate(
     with transaction.atomic():
         gen = _Generator(seed=seed, size=size, password=password, now=now, log=log)
         gen.run()
+    # The tree, agencies and memberships went in by bulk_create, which sends no signal.
+    jurisdiction_cache.invalidate()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return CityResult(

@@ -9,7 +9,7 @@ is in ``ROLE_CAPABILITIES``.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from guardian.shortcuts import get_objects_for_user
 
+from governance import jurisdiction_cache
 from governance.actors import Actor
 from governance.geo import contains
 from governance.models import Agency, AuditEvent, Grid, Membership, Notification, Profile, Region
@@ -132,12 +133,24 @@ _CACHE_ATTR = "_rongzhi_jurisdiction"
 
 def jurisdiction_for(user: Actor) -> Jurisdiction:
     """Everything a user's memberships and direct grants cover. Cached on the user object, so a
-    request pays for it once (two queries, plus one for direct grants)."""
+    request asks for it once, and between requests in the shared cache until any of the rows it
+    is made of changes (``governance.jurisdiction_cache``); else three queries."""
     if user is None or not user.is_authenticated or not user.is_active:
         return _NOBODY
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    stored, generation = jurisdiction_cache.load(user)
+    if stored is None:
+        stored = _work_out_jurisdiction(user)
+        jurisdiction_cache.store(user, generation, stored)
+    # The superuser flag is the user row's own, read with the request's user.
+    result = replace(stored, is_superuser=bool(getattr(user, "is_superuser", False)))
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def _work_out_jurisdiction(user: User) -> Jurisdiction:
     memberships = tuple(
         Membership.objects.filter(user_id=user.pk, active=True, agency__active=True)
         .select_related("agency__region", "scope")
@@ -156,13 +169,10 @@ def jurisdiction_for(user: Actor) -> Jurisdiction:
     ).values_list("path", flat=True)
     for path in granted:
         by_capability.setdefault("region.view", set()).add(path)
-    result = Jurisdiction(
-        is_superuser=bool(getattr(user, "is_superuser", False)),
+    return Jurisdiction(
         memberships=memberships,
         roots={cap: _minimal(paths) for cap, paths in by_capability.items()},
     )
-    setattr(user, _CACHE_ATTR, result)
-    return result
 
 
 def forget_jurisdiction(user: Any) -> None:

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Agency, Grid, Region
+from governance.models.labels import ChoiceLabels
 
 
 class Station(models.Model):
@@ -76,7 +77,7 @@ class SlaProfile(models.Model):
         return f"P{self.priority} {self.county or '-'}"
 
 
-class Alert(models.Model):
+class Alert(ChoiceLabels, models.Model):
     """An incident reported by any channel (警情)."""
 
     class Channel(models.TextChoices):
@@ -151,7 +152,7 @@ class Alert(models.Model):
         return f"#{self.pk} {self.summary}"
 
 
-class DispatchOrder(models.Model):
+class DispatchOrder(ChoiceLabels, models.Model):
     """An alert pushed to a station to handle (警单), walked through its life one step at a time."""
 
     class Status(models.TextChoices):

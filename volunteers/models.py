@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from governance.errors import InvalidTransition
 from governance.models import Agency, Region
+from governance.models.labels import ChoiceLabels
 from governance.pii import mask_id_number, mask_name, mask_phone, pii_decrypt
 
 
@@ -177,7 +178,7 @@ class Certificate(models.Model):
         return f"{self.course} · {self.volunteer}"
 
 
-class Task(models.Model):
+class Task(ChoiceLabels, models.Model):
     """A piece of work volunteers claim slots of. At least two people on site: volunteers work in
     pairs, so the capacity is never below two."""
 
@@ -269,7 +270,7 @@ class Task(models.Model):
         return max(self.capacity - self.taken, 0)
 
 
-class Claim(models.Model):
+class Claim(ChoiceLabels, models.Model):
     """One volunteer's slot on one task."""
 
     class Status(models.TextChoices):

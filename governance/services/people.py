@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from governance import jurisdiction_cache
 from governance.actors import Actor
 from governance.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from governance.models import Agency, Membership, Profile, Region
@@ -145,6 +146,7 @@ def membership_end(*, actor: Actor, membership: Membership) -> Membership:
     updated = Membership.objects.filter(pk=membership.pk, active=True).update(active=False)
     membership.refresh_from_db()
     if updated:
+        jurisdiction_cache.invalidate()  # update() sends no signal
         audit_record(actor=actor, verb="membership.end", target=membership, changes={"active": [True, False]})
     return membership
 
