@@ -23,6 +23,8 @@ from django.apps import apps
 from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from governance import jurisdiction_cache
+
 MANIFEST_SUFFIX = ".manifest.json"
 
 
@@ -120,6 +122,8 @@ def restore(*, dump: Path, database_url: str) -> None:
     )  # fmt: skip
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+    # The restored rows may grant what the live ones had revoked, or the other way round.
+    jurisdiction_cache.invalidate()
 
 
 @dataclass

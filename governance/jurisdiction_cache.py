@@ -10,10 +10,13 @@ still opens a page:
 * the generation is drawn at once (the writing request itself sees the change), and again when
   the transaction commits, so a request that read the old rows while the change was not yet
   committed cannot store them under the new generation;
-* writes that bypass the model signals (``QuerySet.update``, ``bulk_create``) call ``invalidate``
-  themselves;
-* the key holds the user's ``date_joined`` as well as the id, so a database restored or rebuilt
-  with the same ids never meets an older user's entry, and entries expire after ``TTL`` anyway.
+* the rows are read from the primary, never from a lagging replica;
+* a connection whose open transaction has drawn a generation stores nothing: what it reads may
+  be rolled back, and the generation drawn at once would then stay current;
+* writes that bypass the model signals (``QuerySet.update``, ``bulk_create``), a restore and
+  every ``migrate`` (which may come with new role capabilities) call ``invalidate`` themselves;
+* the key holds the user's ``date_joined`` as well as the id, so a database rebuilt with the
+  same ids never meets an older user's entry, and entries expire after ``TTL`` anyway.
 
 If the cache cannot be reached, the jurisdiction is worked out from the database as before.
 """
@@ -62,8 +65,14 @@ def load(user: Any) -> tuple[Jurisdiction | None, str | None]:
     return None, generation
 
 
+def _invalidation_pending() -> bool:
+    """Whether the open transaction has changed rows a jurisdiction is made of (it may roll back)."""
+    conn = transaction.get_connection()
+    return conn.in_atomic_block and any(entry[1] is _new_generation for entry in conn.run_on_commit)
+
+
 def store(user: Any, generation: str | None, jurisdiction: Jurisdiction) -> None:
-    if generation is None:
+    if generation is None or _invalidation_pending():
         return
     try:
         cache.set(_key(user), (generation, jurisdiction), timeout=TTL)
@@ -98,7 +107,7 @@ def _m2m_changed(sender: Any, action: str, **kwargs: Any) -> None:
 def connect() -> None:
     """Draw a new generation whenever a row a jurisdiction is made of changes (apps.ready)."""
     from django.contrib.auth.models import User
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from governance.models import Agency, Membership, Region
@@ -111,3 +120,6 @@ def connect() -> None:
         m2m_changed.connect(
             _m2m_changed, sender=through, dispatch_uid=f"governance.jurisdiction_cache.{through}"
         )
+    # Migrations write through historical models (no signal above) and a deploy may bring new
+    # role capabilities: every migrate starts a new generation.
+    post_migrate.connect(_changed, dispatch_uid="governance.jurisdiction_cache.migrate")

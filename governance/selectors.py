@@ -22,6 +22,7 @@ from governance.actors import Actor
 from governance.geo import contains
 from governance.models import Agency, AuditEvent, Grid, Membership, Notification, Profile, Region
 from governance.models.regions import path_ancestors
+from governance.replicas import primary_reads
 
 R = Membership.Role
 _EVERY_ROLE_SEES = frozenset({"region.view", "agency.view", "alerts.intake"})
@@ -142,7 +143,10 @@ def jurisdiction_for(user: Actor) -> Jurisdiction:
         return cached
     stored, generation = jurisdiction_cache.load(user)
     if stored is None:
-        stored = _work_out_jurisdiction(user)
+        # From the primary, even on a page that reads history from the replica: a lagging
+        # replica would store a revoked role under the generation its revocation drew.
+        with primary_reads():
+            stored = _work_out_jurisdiction(user)
         jurisdiction_cache.store(user, generation, stored)
     # The superuser flag is the user row's own, read with the request's user.
     result = replace(stored, is_superuser=bool(getattr(user, "is_superuser", False)))
@@ -154,6 +158,8 @@ def _work_out_jurisdiction(user: User) -> Jurisdiction:
     memberships = tuple(
         Membership.objects.filter(user_id=user.pk, active=True, agency__active=True)
         .select_related("agency__region", "scope")
+        # The boundaries are no part of a jurisdiction (and would weigh on every cache read).
+        .defer("agency__region__boundary", "scope__boundary")
         .prefetch_related(Prefetch("agency__served_regions", queryset=Region.objects.only("id", "path")))
     )
     by_capability: dict[str, set[str]] = {}

@@ -1,5 +1,6 @@
 """A jurisdiction kept between requests: no queries once known, and never a page opened by a role
-that is gone (governance.jurisdiction_cache)."""
+that is gone (governance.jurisdiction_cache). Real commits (transaction=True): a connection whose
+open transaction changed a membership stores nothing, as it may roll back."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
@@ -17,7 +19,7 @@ from governance.selectors import _work_out_jurisdiction, jurisdiction_for, user_
 from governance.services.people import membership_create, membership_end
 from tests.governance.factories import UserFactory, county
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 R = Membership.Role
 
 
@@ -98,7 +100,7 @@ def test_the_superuser_flag_is_read_from_the_user_row_not_the_cache():
     assert queries_for_jurisdiction(fresh(officer)) == 0
 
 
-def test_a_reading_request_cannot_store_what_a_committed_change_replaced(django_capture_on_commit_callbacks):
+def test_a_reading_request_cannot_store_what_a_committed_change_replaced():
     """A request read the old rows (and the generation) while another one's change was not yet
     committed; what it stores afterwards must not be served once the change has committed."""
     c = county()
@@ -106,16 +108,37 @@ def test_a_reading_request_cannot_store_what_a_committed_change_replaced(django_
     reader = fresh(officer)
     _, generation = jurisdiction_cache.load(reader)
     old = _work_out_jurisdiction(reader)  # the rows before the change
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            Membership.objects.filter(user=officer).update(active=False)
-            jurisdiction_cache.invalidate()
-        # The reader stores between the change's first generation and its commit.
-        jurisdiction_cache.store(reader, jurisdiction_cache.load(reader)[1], old)
-    assert callbacks  # the commit drew a new generation
+    with transaction.atomic():
+        Membership.objects.filter(user=officer).update(active=False)
+        jurisdiction_cache.invalidate()
+        during = jurisdiction_cache.load(reader)[1]
+    # The reader stores under the generation it read, before or while the change was made.
     jurisdiction_cache.store(reader, generation, old)
+    jurisdiction_cache.store(reader, during, old)
     assert jurisdiction_cache.load(fresh(officer))[0] is None
     assert not user_may(fresh(officer), "disputes.view", c.village_a1)
+
+
+def test_what_a_transaction_that_rolls_back_saw_is_not_kept():
+    c = county()
+    officer = c.person(R.OFFICER, c.station_a)
+    assert not user_may(fresh(officer), "disputes.view", c.village_b1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        membership_create(actor=None, user=officer, agency=c.station_b, role=R.OFFICER)
+        inside = fresh(officer)
+        assert user_may(inside, "disputes.view", c.village_b1)  # its own uncommitted row
+        raise RuntimeError("rolled back")
+    assert not user_may(fresh(officer), "disputes.view", c.village_b1)
+
+
+def test_a_migrate_starts_a_new_generation():
+    c = county()
+    officer = c.person(R.OFFICER, c.station_a)
+    jurisdiction_for(fresh(officer))
+    _, before = jurisdiction_cache.load(fresh(officer))
+    call_command("migrate", verbosity=0)
+    stored, after = jurisdiction_cache.load(fresh(officer))
+    assert (stored, after != before) == (None, True)
 
 
 def test_a_rebuilt_database_with_the_same_ids_does_not_meet_an_older_entry():

@@ -148,3 +148,16 @@ def test_the_peace_index_reads_its_sources_on_the_replica_and_writes_scores_on_t
     assert "peace_index_villagescore" not in _tables(on_replica)
     assert '"peace_index_townshipreview"' in _tables(on_primary)  # the freeze decides the write
     assert VillageScore.objects.filter(version=pw.version, month=THIS_MONTH).count() == written
+
+
+def test_a_jurisdiction_is_worked_out_on_the_primary_even_on_a_replica_page() -> None:
+    """A lagging replica would otherwise store a revoked role in the shared cache."""
+    from django.contrib.auth.models import User
+
+    from governance.selectors import jurisdiction_for
+
+    w = world()
+    with replica_reads(), CaptureQueriesContext(connections[REPLICA]) as on_replica, CaptureQueriesContext(connections["default"]) as on_primary:  # fmt: skip
+        jurisdiction_for(User.objects.get(pk=w.officer.pk))
+    assert '"governance_membership"' in _tables(on_primary)
+    assert '"governance_membership"' not in _tables(on_replica)
