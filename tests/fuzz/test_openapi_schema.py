@@ -28,12 +28,14 @@ def test_no_api_answer_is_a_server_error_or_breaks_the_schema(stack: Stack, tmp_
     seeded = stack.seed("--alerts", "3", "--overdue-disputes", "2")
     stack.start_web()
     reports = tmp_path / "reports"
+    # One worker: two threads parsing lambdas in hypothesis at once crashed CPython 3.11.7's
+    # ast.parse ("AST constructor recursion depth mismatch") in a CI run of 2026-12-03.
     done = subprocess.run(
         [
             str(SCHEMATHESIS), "run", f"{stack.web_url}/api/schema/?format=json", "--url", stack.web_url,
             "--header", f"Authorization: Token {seeded['token']}",
             "--checks", "not_a_server_error,response_schema_conformance",
-            "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_SECONDS), "--workers", "2",
+            "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_SECONDS), "--workers", "1",
             "--seed", "1", "--no-shrink", "--suppress-health-check", "all", "--request-timeout", "15",
             "--no-color", "--report", "har", "--report-har-path", str(reports / "requests.har"),
         ],

@@ -441,6 +441,8 @@ def test_coverage_query_count_does_not_grow_with_villages(world):
         coverage_for(world.commander)
     for i in range(10):
         region_create(actor=None, code=f"33080200203{i}", name=f"新村{i}", level=5, parent=world.township_b)
+    # Warmed as before the first count (new regions renew the cached jurisdictions).
+    coverage_for(world.commander)
     world.commander = type(world.commander).objects.get(pk=world.commander.pk)
     with CaptureQueriesContext(connection) as many:
         assert coverage_for(world.commander).villages_total == 13
