@@ -3,12 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from governance import views, views_two_factor
+from governance import views, views_people, views_tokens, views_two_factor
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox-mark-read"),
+    path("people/<str:username>/", views_people.person, name="person-page"),
+    path("people/<str:username>/unmask/", views_people.person_unmask, name="person-page-unmask"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -18,6 +20,8 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/two-factor/setup/", views_two_factor.setup, name="two-factor-setup"),
     path("accounts/two-factor/", views_two_factor.verify, name="two-factor-verify"),
+    path("accounts/tokens/", views_tokens.tokens, name="tokens"),
+    path("accounts/tokens/<int:owner_id>/revoke/", views_tokens.token_revoke, name="token-revoke"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("governance.api.urls")),

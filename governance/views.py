@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.defaults import server_error as django_server_error
 
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.background import BROKER_ERRORS
 from governance.middleware import database_unavailable_response
 from governance.models import Grid, Heartbeat, Membership, Region
@@ -58,9 +60,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_mark_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
-    marked = notification_mark_read(user=request.user, notification_ids=ids or None)
-    messages.success(request, _("%(n)d notifications marked as read.") % {"n": marked})
+    form = ActionForm(action_named("governance.notification.read"), data=request.POST)
+    if form.submit(lambda d: notification_mark_read(user=request.user, notification_ids=d.get("ids"))):
+        messages.success(request, _("%(n)d notifications marked as read.") % {"n": form.result})
+    else:
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
     return redirect("inbox")
 
 

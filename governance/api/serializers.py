@@ -32,15 +32,25 @@ class RegionDetailSerializer(RegionSerializer):
 
 class RegionCreateSerializer(serializers.Serializer):
     code = serializers.RegexField(
-        r"^\d{6}(\d{6})?$", error_messages={"invalid": _("Use a 6- or 12-digit code.")}
+        r"^\d{6}(\d{6})?$", label=_("Code"), error_messages={"invalid": _("Use a 6- or 12-digit code.")}
     )
-    name = serializers.CharField(max_length=100)
-    level = serializers.ChoiceField(choices=Region.Level.choices)
-    parent_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    urban_rural = serializers.ChoiceField(choices=Region.UrbanRural.choices, required=False, allow_blank=True)
-    population = serializers.IntegerField(min_value=0, max_value=50_000_000, required=False, default=0)
-    households = serializers.IntegerField(min_value=0, max_value=20_000_000, required=False, default=0)
-    boundary = serializers.JSONField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(max_length=100, label=_("Name"))
+    level = serializers.ChoiceField(choices=Region.Level.choices, label=_("Level"))
+    parent_code = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, label=_("Parent region code")
+    )
+    urban_rural = serializers.ChoiceField(
+        choices=Region.UrbanRural.choices, required=False, allow_blank=True, label=_("Urban or rural")
+    )
+    population = serializers.IntegerField(
+        min_value=0, max_value=50_000_000, required=False, default=0, label=_("Resident population")
+    )
+    households = serializers.IntegerField(
+        min_value=0, max_value=20_000_000, required=False, default=0, label=_("Households")
+    )
+    boundary = serializers.JSONField(
+        required=False, allow_null=True, default=None, label=_("Boundary (GeoJSON)")
+    )
 
     def validate_parent_code(self, value: str) -> Region | None:
         if not value:
@@ -75,10 +85,14 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(serializers.Serializer):
-    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
-    scope_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    user = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.all(), label=_("User")
+    )
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), label=_("Agency"))
+    role = serializers.ChoiceField(choices=Membership.Role.choices, label=_("Role"))
+    scope_code = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, label=_("Narrower scope (region code)")
+    )
 
     def validate_scope_code(self, value: str) -> Region | None:
         if not value:
@@ -113,8 +127,10 @@ class PersonSerializer(serializers.Serializer):
 
 
 class UnmaskSerializer(serializers.Serializer):
-    field = serializers.ChoiceField(choices=[("phone", _("mobile phone")), ("id_number", _("ID number"))])
-    reason = serializers.CharField(min_length=4, max_length=500)
+    field = serializers.ChoiceField(
+        choices=[("phone", _("mobile phone")), ("id_number", _("ID number"))], label=_("What to show")
+    )
+    reason = serializers.CharField(min_length=4, max_length=500, label=_("Reason"))
 
 
 class UnmaskedSerializer(serializers.Serializer):
@@ -130,5 +146,10 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500, allow_empty=False
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=500,
+        allow_empty=False,
+        label=_("Notifications"),
+        help_text=_("Leave out to mark every unread notification."),
     )

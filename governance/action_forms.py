@@ -1,0 +1,310 @@
+"""The page side of a declared action: its input serializer rendered and validated as an HTML form.
+
+The API validates a request with the action's serializer; a page does the same through
+``ActionForm``, so the fields, their limits, labels and messages exist once. DRF serializers read
+HTML form data natively (a ``QueryDict``: lists from repeated keys, an unticked box as false).
+A service's refusal (``DomainError``) is put back on the fields it names, the rest above the form.
+
+    form = ActionForm(action_named("stations.summons.reopen"), data=request.POST)
+    if form.submit(lambda d: summons_reopen(actor=request.user, summons=summons, **d)):
+        messages.success(request, ...)
+        return redirect(...)
+    return render(request, "...", {"form": form})   # shows the field errors
+
+``governance/templates/governance/_action_form.html`` draws it with Bootstrap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from governance.actions import Action
+from governance.errors import DomainError
+
+NON_FIELD = "non_field_errors"
+TEXTAREA_FROM = 300  # a CharField that may hold more than this is drawn as a text area
+
+
+@dataclass
+class BoundInput:
+    """One field as the template draws it."""
+
+    name: str
+    html_name: str
+    id: str
+    label: str
+    kind: (
+        str  # text, textarea, number, date, datetime, time, select, radio, checkbox, checkboxes, file, hidden
+    )
+    required: bool
+    help_text: str = ""
+    value: Any = ""
+    chosen: set[str] = field(default_factory=set)
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.id}-error"
+
+
+def _kind(f: serializers.Field) -> str:
+    style = getattr(f, "style", {}) or {}
+    if style.get("input_type") == "hidden":
+        return "hidden"
+    if isinstance(f, serializers.BooleanField):
+        return "checkbox"
+    if isinstance(f, serializers.MultipleChoiceField | serializers.ManyRelatedField):
+        return "checkboxes"
+    if isinstance(f, serializers.ListField):
+        return "checkboxes" if isinstance(f.child, serializers.ChoiceField) else "text"
+    if isinstance(f, serializers.ChoiceField | serializers.RelatedField):
+        return "radio" if style.get("input_type") == "radio" else "select"
+    if isinstance(f, serializers.FileField):
+        return "file"
+    if isinstance(f, serializers.DateTimeField):
+        return "datetime"
+    if isinstance(f, serializers.DateField):
+        return "date"
+    if isinstance(f, serializers.TimeField):
+        return "time"
+    if isinstance(f, serializers.IntegerField | serializers.DecimalField | serializers.FloatField):
+        return "number"
+    if isinstance(f, serializers.CharField):
+        long = f.max_length is None or f.max_length > TEXTAREA_FROM
+        if style.get("base_template") == "textarea.html" or (long and style.get("input_type") != "text"):
+            return "textarea"
+    return "text"
+
+
+def _choices_of(f: serializers.Field) -> list[tuple[str, str]]:
+    if isinstance(f, serializers.ListField) and isinstance(f.child, serializers.ChoiceField):
+        f = f.child
+    choices = getattr(f, "choices", None)
+    if not choices:
+        return []
+    return [(str(value), str(label)) for value, label in choices.items()]
+
+
+def _as_html_value(value: Any) -> str:
+    if value is None or value is empty:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+            if timezone.is_aware(value)
+            else value.strftime("%Y-%m-%dT%H:%M")
+        )
+    if isinstance(value, date | time | Decimal | int | float):
+        return value.isoformat() if isinstance(value, date | time) else str(value)
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    return str(value)
+
+
+def _attrs(f: serializers.Field) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    if getattr(f, "max_length", None):
+        attrs["maxlength"] = f.max_length
+    for key, name in (("min_value", "min"), ("max_value", "max")):
+        value = getattr(f, key, None)
+        if value is not None:
+            attrs[name] = value
+    if isinstance(f, serializers.DecimalField) and f.decimal_places is not None:
+        attrs["step"] = f"{Decimal(1).scaleb(-f.decimal_places)}"
+    placeholder = (getattr(f, "style", {}) or {}).get("placeholder")
+    if placeholder:
+        attrs["placeholder"] = placeholder
+    return attrs
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    """DRF's error detail as {field: [messages]}; a list field's per-item errors become one line."""
+    out: dict[str, list[str]] = {}
+    if not isinstance(detail, Mapping):
+        return {NON_FIELD: [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+    for name, messages in detail.items():
+        if isinstance(messages, Mapping):
+            flat = [str(m) for ms in messages.values() for m in (ms if isinstance(ms, list) else [ms])]
+        elif isinstance(messages, list):
+            flat = [str(m) for m in messages]
+        else:
+            flat = [str(messages)]
+        out[name] = flat
+    return out
+
+
+class ActionForm:
+    """``action``'s input serializer for a page. ``choices`` narrows what the page offers for a
+    field (the serializer still decides what is valid); ``prefix`` tells several forms of one page
+    apart; ``exclude`` leaves out fields the page fills itself (the object acted on)."""
+
+    def __init__(
+        self,
+        action: Action,
+        *,
+        data: QueryDict | Mapping[str, Any] | None = None,
+        files: MultiValueDict | None = None,
+        initial: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        choices: Mapping[str, Sequence[tuple[Any, Any]]] | None = None,
+        prefix: str = "",
+        exclude: Sequence[str] = (),
+    ) -> None:
+        self.action = action
+        self.prefix = prefix
+        self.initial = dict(initial or {})
+        self.choices = {k: [(str(v), str(label)) for v, label in c] for k, c in (choices or {}).items()}
+        self.exclude = set(exclude)
+        self.is_bound = data is not None
+        self._raw = self._unprefixed(data, files) if data is not None else QueryDict(mutable=True)
+        self._context = dict(context or {})
+        self._errors: dict[str, list[str]] = {}
+        self.result: Any = None
+        self.refusal: DomainError | None = None
+        input_class = action.input or serializers.Serializer
+        self.serializer = (
+            input_class(data=self._raw, context=self._context)
+            if self.is_bound
+            else input_class(context=self._context)
+        )
+        self._validated = False
+
+    @property
+    def title(self) -> Any:
+        return self.action.label
+
+    def _unprefixed(self, data: Any, files: MultiValueDict | None) -> QueryDict:
+        raw = QueryDict(mutable=True)
+        start = f"{self.prefix}-" if self.prefix else ""
+        sources: list[Any] = [data] + ([files] if files is not None else [])
+        for source in sources:
+            keys = list(source.keys())
+            for key in keys:
+                if not key.startswith(start):
+                    continue
+                values = source.getlist(key) if hasattr(source, "getlist") else [source[key]]
+                raw.setlist(key[len(start) :], values)
+        for name, value in self.initial.items():
+            # What the page fills itself (an excluded field) is never read from the request.
+            if name in self.exclude:
+                raw.setlist(name, value if isinstance(value, list) else [value])
+        return raw
+
+    # --- validating and running --------------------------------------------------------------
+
+    def is_valid(self) -> bool:
+        if not self.is_bound:
+            return False
+        if not self._validated:
+            self._validated = True
+            if not self.serializer.is_valid():
+                self._errors = _flatten(self.serializer.errors)
+        return not self._errors
+
+    @property
+    def validated_data(self) -> dict[str, Any]:
+        return dict(self.serializer.validated_data)
+
+    def submit(self, call: Callable[[dict[str, Any]], Any]) -> bool:
+        """Validate, then run ``call`` with the validated input. False when the form shows errors:
+        its own, or the service's refusal put back on its fields."""
+        if not self.is_valid():
+            return False
+        try:
+            self.result = call(self.validated_data)
+        except DomainError as exc:
+            self.refusal = exc
+            self.add_domain_error(exc)
+            return False
+        return True
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of a page that shows this form after a failed submit: 400 for input
+        the declaration refuses, else the service's (403 for a right, 409 for a state)."""
+        return self.refusal.http_status if self.refusal is not None else 400
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        names = {f.name for f in self}
+        placed = False
+        for name, messages in exc.fields.items():
+            target = name if name in names else NON_FIELD
+            self._errors.setdefault(target, []).extend(str(m) for m in messages)
+            placed = placed or target != NON_FIELD
+        if not placed and exc.message not in self._errors.get(NON_FIELD, []):
+            self._errors.setdefault(NON_FIELD, []).insert(0, exc.message)
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return self._errors
+
+    @property
+    def non_field_errors(self) -> list[str]:
+        names = {f.name for f in self}
+        # An error on a field the page does not draw is shown above the form, with its label.
+        stray = [
+            m for name, ms in self._errors.items() if name not in names and name != NON_FIELD for m in ms
+        ]
+        return self._errors.get(NON_FIELD, []) + stray
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[BoundInput]:
+        for name, f in self.serializer.fields.items():
+            if f.read_only or isinstance(f, serializers.HiddenField) or name in self.exclude:
+                continue
+            yield self._bound(name, f)
+
+    def _bound(self, name: str, f: serializers.Field) -> BoundInput:
+        html_name = f"{self.prefix}-{name}" if self.prefix else name
+        kind = _kind(f)
+        choices = self.choices.get(name) or _choices_of(f)
+        if name in self.choices and kind == "text":
+            kind = "checkboxes" if isinstance(f, serializers.ListField) else "select"
+        if self.is_bound:
+            values = self._raw.getlist(name)
+            value = values[0] if values else ""
+            chosen = set(values)
+        else:
+            start = self.initial.get(name, f.initial if f.initial is not None else None)
+            if start is None and f.default is not empty and not callable(f.default):
+                start = f.default
+            if isinstance(start, list | tuple | set):
+                chosen = {_as_html_value(v) for v in start}
+                value = ""
+            else:
+                value = _as_html_value(start)
+                chosen = {value} if value else set()
+        if kind == "checkbox":
+            value = "true"
+            if self.is_bound:
+                chosen = {"true"} if self._raw.get(name, "").lower() in ("true", "on", "1", "yes") else set()
+            else:
+                start = self.initial.get(name, f.default if f.default is not empty else False)
+                chosen = {"true"} if start is True else set()
+        return BoundInput(
+            name=name,
+            html_name=html_name,
+            id=f"id_{html_name}",
+            label=str(f.label or name),
+            kind=kind,
+            required=bool(f.required) and kind != "checkbox",
+            help_text=str(f.help_text or ""),
+            value=value,
+            chosen=chosen,
+            choices=choices,
+            attrs=_attrs(f),
+            errors=self._errors.get(name, []),
+        )
