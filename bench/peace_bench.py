@@ -115,8 +115,9 @@ def main() -> None:
     from disputes.models import Dispute, FollowUp
     from governance.citygen import insert_select
     from governance.models import Region
+    from governance.months import add_months, current_month
     from governance.services.regions import region_create
-    from peace_index.compute import add_months, current_month, scores_compute, scores_compute_many, window
+    from peace_index.compute import scores_compute, scores_compute_many, window
     from peace_index.models import (
         CriminalCase,
         DataCoverage,

@@ -310,7 +310,8 @@ def _recompute(results: dict[str, Any], runs: int) -> None:
 
     from bench.peace_bench import HAND_WRITTEN
     from governance.models import Region
-    from peace_index.compute import add_months, current_month, scores_compute_many, window
+    from governance.months import add_months, current_month
+    from peace_index.compute import scores_compute_many, window
     from peace_index.models import MethodVersion
 
     versions = list(

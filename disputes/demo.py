@@ -84,6 +84,8 @@ from governance.errors import Conflict
 from governance.models import Agency, Membership, Region
 from governance.services.people import membership_create, person_create, person_set_password
 
+# Its place in ``seed_demo`` (governance.contributions): after the stations and volunteers.
+ORDER = 30
 T = TypeVar("T", bound=str)
 HISTORY_CASES = 370
 HISTORY_DAYS = 365

@@ -14,9 +14,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Category, Dispute, Mediator, MediatorTeam, Obligation, Party, Session, Tier
+from disputes.models import Category, Dispute, Mediator, MediatorTeam, Obligation, Party, Tier
 from disputes.selectors import LedgerQuery, VillageChoice
-from disputes.services import Triage
 from governance.errors import DomainError
 from governance.models import Agency
 from governance.pii import validate_mobile, validate_resident_id
@@ -250,7 +249,7 @@ NEW_CASE_PARTIES = [
 ]
 
 
-# --- the case page's action forms -------------------------------------------------------------
+# --- the case page's agreement ----------------------------------------------------------------------
 
 
 @dataclass
@@ -272,7 +271,8 @@ def _party_label(p: Party) -> str:
 
 
 class CaseForm(BootstrapForm):
-    """An action form of a case page; ``setup`` fills its choices from the case."""
+    """The agreement's form on the case page (its terms are a formset of rows); the other actions
+    of the page are their declared serializers (``governance.action_forms.ActionForm``)."""
 
     def __init__(self, *args: Any, case: CaseChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -287,108 +287,8 @@ class CaseForm(BootstrapForm):
         f.choices = (ANY if blank else []) + list(choices)
 
 
-def _id(**kwargs: Any) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(coerce=int, **kwargs)
-
-
 def _optional_id(**kwargs: Any) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(coerce=int, required=False, empty_value=None, **kwargs)
-
-
-class TriageForm(CaseForm):
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[
-            (Triage.ACCEPT, _("Mediate here")),
-            (
-                Triage.NOT_ACCEPTED,
-                _("Not accepted: already in court, arbitration or an administrative process"),
-            ),
-            (Triage.REFER_POLICE, _("Refer to the police: may turn into a public-order or criminal case")),
-        ],
-    )
-    complexity = forms.ChoiceField(
-        label=_("Complexity"),
-        choices=[("simple", _("Simple")), ("complex", _("Complex")), ("difficult", _("Difficult"))],
-    )
-    urgent = forms.BooleanField(label=_("Urgent"), required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False, widget=_rows(2))
-    advised_route = forms.CharField(label=_("Route advised"), max_length=500, required=False)
-    other_process = forms.ChoiceField(
-        label=_("Already in"), required=False, choices=ANY + Dispute.OtherProcess.choices
-    )
-    other_process_status = forms.CharField(label=_("Status of that process"), max_length=200, required=False)
-
-
-class ConsentForm(CaseForm):
-    party = _id(label=_("Party"))
-    rights_informed = forms.BooleanField(
-        label=_("The party was told their rights and duties in mediation"), required=False
-    )
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("party", [(p.pk, _party_label(p)) for p in case.parties])
-
-
-class PartyAddForm(CaseForm, PartyForm):
-    household_code = forms.CharField(label=_("Household number"), max_length=30, required=False)
-    claim_amount = forms.DecimalField(
-        label=_("Amount claimed (yuan)"), min_value=0, max_digits=14, decimal_places=2, required=False
-    )
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
-
-
-class AcceptForm(CaseForm):
-    pass
-
-
-class AssignForm(CaseForm):
-    mediator = _id(label=_("Mediator"))
-    chosen_by = _optional_id(label=_("Chosen by the party"))
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("mediator", [(m.pk, _mediator_label(m)) for m in case.pool], blank=True)
-        self.choose("chosen_by", [(p.pk, _party_label(p)) for p in case.parties], blank=True)
-
-
-def _mediator_label(m: Mediator) -> str:
-    return f"{m} · {m.get_team_display()} · {m.agency.name}"
-
-
-class RecuseForm(CaseForm):
-    mediator = _id(label=_("Mediator to recuse"))
-    party = _id(label=_("Asked by"))
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=_rows(2))
-    replacement = _optional_id(
-        label=_("Replacement"), help_text=_("Empty: the best available mediator proposed for the case.")
-    )
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("mediator", [(m.pk, str(m)) for m in case.live_mediators])
-        self.choose("party", [(p.pk, _party_label(p)) for p in case.parties])
-        self.choose("replacement", [(m.pk, _mediator_label(m)) for m in case.pool], blank=True)
-
-
-class SessionForm(CaseForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Session.Kind.choices)
-    held_at = forms.DateTimeField(
-        label=_("Held at"), widget=forms.DateTimeInput({"type": "datetime-local"}, format=DATETIME_FORMAT)
-    )
-    room = _optional_id(label=_("Mediation room"))
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    attendees = forms.CharField(label=_("Attendees"), max_length=500)
-    minutes = forms.CharField(label=_("Minutes"), max_length=10000, widget=_rows(4))
-    agencies = forms.TypedMultipleChoiceField(
-        label=_("Agencies present"), coerce=int, required=False, widget=forms.SelectMultiple({"size": 4})
-    )
-    public = forms.BooleanField(label=_("Public session"), required=False)
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("kind", [(k, Session.Kind(k).label) for k in case.session_kinds or Session.Kind.values])
-        self.choose("room", case.rooms, blank=True)
-        self.choose("agencies", [(a.pk, a.name) for a in case.agencies])
-        if not self.is_bound:
-            self.initial.setdefault("held_at", timezone.localtime().replace(second=0, microsecond=0))
 
 
 class TermForm(BootstrapForm):
@@ -457,135 +357,6 @@ class AgreementForm(CaseForm):
 
     def term_rows(self) -> list[dict[str, Any]]:
         return [f.cleaned_data for f in self.terms.forms if isinstance(f, TermForm) and not f.is_blank]
-
-
-class SignForm(CaseForm):
-    signed_by = forms.TypedMultipleChoiceField(
-        label=_("Signed by"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("signed_by", [(p.pk, _party_label(p)) for p in case.parties if p.is_principal])
-
-
-class JcApplyForm(CaseForm):
-    court = forms.CharField(label=_("Court"), max_length=100)
-
-
-class JcAnswerForm(CaseForm):
-    confirmed = forms.TypedChoiceField(
-        label=_("The court's answer"),
-        coerce=lambda v: v == "yes",
-        choices=[("yes", _("Confirmed")), ("no", _("Rejected"))],
-    )
-    note = forms.CharField(label=_("Court's reasons"), max_length=500, required=False)
-
-
-class PerformForm(CaseForm):
-    obligation = _id(label=_("Term"))
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("obligation", [(o.pk, o.description) for o in case.obligations])
-
-
-class BreachForm(PerformForm):
-    note = forms.CharField(label=_("What was not performed"), max_length=500)
-    next_route = forms.CharField(label=_("Next route"), max_length=500)
-
-
-class EscalateForm(CaseForm):
-    trigger = forms.ChoiceField(
-        label=_("Why"),
-        choices=[
-            ("party_request", _("A party's request")),
-            ("red_risk", _("Red risk")),
-            ("group", _("Five or more parties")),
-            ("cross_village", _("Parties in more than one village")),
-            ("government_party", _("A government body is a party")),
-            ("time_box", _("The tier's time box passed")),
-        ],
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=_rows(2))
-    sector_agency = _optional_id(
-        label=_("Sector authority"), help_text=_("Only to hand the case to a sector authority.")
-    )
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("sector_agency", [(a.pk, a.name) for a in case.agencies], blank=True)
-
-
-class ExtendForm(CaseForm):
-    days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=60, initial=15)
-    both_parties_consent = forms.BooleanField(
-        label=_("Both parties agree to a longer mediation"), required=False
-    )
-
-
-class TerminateForm(CaseForm):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=_rows(2))
-    advised_route = forms.CharField(label=_("Routes left to the parties"), max_length=500, widget=_rows(2))
-
-
-class ReopenForm(CaseForm):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=_rows(2))
-
-
-class FollowUpForm(CaseForm):
-    satisfaction = forms.TypedChoiceField(
-        label=_("Satisfaction"), coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)]
-    )
-    recurred = forms.BooleanField(label=_("The dispute recurred"), required=False)
-    note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=_rows(2))
-
-
-class TaskForm(CaseForm):
-    agency = _id(label=_("Agency"))
-    title = forms.CharField(label=_("Task"), max_length=200)
-    due_at = forms.DateTimeField(
-        label=_("Due"), widget=forms.DateTimeInput({"type": "datetime-local"}, format=DATETIME_FORMAT)
-    )
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("agency", [(a.pk, a.name) for a in case.agencies], blank=True)
-
-
-class TaskDoneForm(CaseForm):
-    task = _id(label=_("Task"))
-    result = forms.CharField(label=_("Result"), max_length=500)
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("task", case.tasks)
-
-
-class ImportForm(CaseForm):
-    file = forms.FileField(
-        label=_("Spreadsheet of parties (.csv or .xlsx)"),
-        help_text=_(
-            "First row: role, kind, name, phone, id_number, household_code, claim_amount, note "
-            "(or 角色, 类型, 姓名, 手机号, 身份证号, 户号, 诉求金额, 备注)."
-        ),
-    )
-
-
-class ProgressForm(CaseForm):
-    party = _id(label=_("Party"))
-    progress = forms.ChoiceField(label=_("Progress"), choices=Party.Progress.choices)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("party", [(p.pk, _party_label(p)) for p in case.parties])
-
-
-class UnmaskForm(CaseForm):
-    party = _id(label=_("Party"))
-    field = forms.ChoiceField(
-        label=_("Data"),
-        choices=[("phone", _("Mobile phone")), ("id_number", _("ID number")), ("name", _("Full name"))],
-    )
-    reason = forms.CharField(label=_("Reason (logged)"), max_length=300)
-
-    def setup(self, case: CaseChoices) -> None:
-        self.choose("party", [(p.pk, _party_label(p)) for p in case.parties])
 
 
 MEDIATOR_TEAMS = ANY + MediatorTeam.choices

@@ -4,6 +4,7 @@ obligations, follow-up visits, the case timeline and screening campaigns (DESIGN
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,6 +16,7 @@ from governance.errors import InvalidTransition
 from governance.models import Agency, Grid, Region
 from governance.models.labels import ChoiceLabels
 from governance.pii import mask_id_number, mask_name, mask_phone, pii_decrypt
+from governance.transitions import StateTable
 
 
 class Category(models.TextChoices):
@@ -194,6 +196,8 @@ class Dispute(ChoiceLabels, models.Model):
         Status.REOPENED,
     )
     # A mediator may be (re)assigned and sessions held in these.
+    # What may be done in which status: the table below the class (``_dispute_transitions``).
+    TRANSITIONS: ClassVar[StateTable]
     MEDIATING_STATUSES = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_MEDIATION, Status.REOPENED)
     ENDED_STATUSES = (Status.CLOSED, Status.NOT_ACCEPTED, Status.REFERRED_POLICE, Status.TERMINATED)
 
@@ -211,6 +215,13 @@ class Dispute(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.summary}"
 
+    def can(self, action: str) -> bool:
+        return self.TRANSITIONS.allows(self.status, action)
+
+    def refuse_unless(self, action: str) -> str:
+        """The status ``action`` leads to; refused (InvalidTransition) when the table has no row."""
+        return self.TRANSITIONS.target(self.status, action, state_label=self.get_status_display())
+
     def require(self, *statuses: str) -> None:
         if self.status not in statuses:
             raise InvalidTransition(
@@ -221,6 +232,49 @@ class Dispute(ChoiceLabels, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in self.ENDED_STATUSES
+
+
+def _dispute_transitions() -> StateTable:
+    """(from-state, action, to-state): what a person may do to a case in each status. The
+    services refuse by it (``Dispute.refuse_unless``); the case page offers by it. An action whose
+    outcome depends on its input has one row per outcome (``triage`` / ``triage_not_accepted``)."""
+    S = Dispute.Status
+    mediating = Dispute.MEDIATING_STATUSES
+    rows: list[tuple[str, str, str]] = [
+        (S.REGISTERED, "triage", S.TRIAGED),
+        (S.REGISTERED, "triage_not_accepted", S.NOT_ACCEPTED),
+        (S.REGISTERED, "triage_refer_police", S.REFERRED_POLICE),
+        (S.REGISTERED, "consent", S.REGISTERED),
+        (S.TRIAGED, "consent", S.TRIAGED),
+        (S.TRIAGED, "accept", S.ACCEPTED),
+        (S.ACCEPTED, "assign", S.ASSIGNED),
+        (S.REOPENED, "assign", S.ASSIGNED),
+        (S.ASSIGNED, "assign", S.ASSIGNED),
+        (S.IN_MEDIATION, "assign", S.IN_MEDIATION),
+        (S.ASSIGNED, "session", S.IN_MEDIATION),
+        (S.REOPENED, "session", S.IN_MEDIATION),
+        (S.IN_MEDIATION, "session", S.IN_MEDIATION),
+        *((s, "consultation", s) for s in (S.TRIAGED, *mediating, S.AGREEMENT, S.BREACH)),
+        (S.IN_MEDIATION, "agreement", S.AGREEMENT),
+        (S.AGREEMENT, "agreement", S.AGREEMENT),
+        (S.AGREEMENT, "sign", S.PERFORMING),
+        (S.AGREEMENT, "sign_without_terms", S.FOLLOW_UP),
+        (S.PERFORMING, "perform", S.PERFORMING),
+        (S.BREACH, "perform", S.BREACH),
+        (S.PERFORMING, "perform_last", S.FOLLOW_UP),
+        (S.PERFORMING, "breach", S.BREACH),
+        (S.BREACH, "breach", S.BREACH),
+        *((s, "extend", s) for s in (*mediating, S.AGREEMENT)),
+        *((s, "escalate", s) for s in (*Dispute.OPEN_STATUSES, S.BREACH)),
+        *((s, "terminate", S.TERMINATED) for s in (*mediating, S.AGREEMENT, S.BREACH)),
+        (S.BREACH, "reopen", S.REOPENED),
+        (S.FOLLOW_UP, "follow_up", S.CLOSED),
+        (S.FOLLOW_UP, "follow_up_recurred", S.REOPENED),
+    ]
+    return StateTable(*rows)
+
+
+Dispute.TRANSITIONS = _dispute_transitions()
 
 
 class Party(models.Model):

@@ -1,10 +1,13 @@
-"""The action forms of the case page: for each, its form, the right it needs, when the page
-offers it, and the service it calls. A view runs them (``views_case.case_action``)."""
+"""The action forms of the case page: for each, the declared action (disputes/actions.py) whose
+input serializer is its form, the right it needs, when the page offers it (``Dispute.TRANSITIONS``
+plus what the table cannot say: an unsigned agreement, a pending term ...), what its fields offer
+from the case, and the service it calls. A view runs them (``views_case.case_action``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,89 +17,124 @@ from django.utils.translation import gettext_lazy
 
 from disputes import forms as f
 from disputes import services
-from disputes.models import (
-    Agreement,
-    Dispute,
-    MediationRoom,
-    Obligation,
-)
+from disputes.api import serializers as s
+from disputes.models import Agreement, Mediator, Party, Session
 from disputes.views_casefile import CaseFile
+from governance.action_forms import ActionForm
+from governance.actions import Action, action_named
 from governance.spreadsheets import MAX_UPLOAD_BYTES
 
-S = Dispute.Status
-
-
-Run = Callable[[HttpRequest, CaseFile, "f.CaseForm"], str]
-MEDIATING = (*Dispute.MEDIATING_STATUSES,)
+Data = dict[str, Any]
+Run = Callable[[HttpRequest, CaseFile, Data], str]
+Choices = Mapping[str, Sequence[tuple[Any, Any]]]
+# An action form of the page: the declared action's serializer; the agreement's rows of terms are
+# still a Django formset (``forms.AgreementForm``).
+CaseForm = ActionForm | f.AgreementForm
 
 
 @dataclass(frozen=True)
-class Action:
-    title: Any
-    form: type[f.CaseForm]
+class CaseAction:
+    declared: str  # the name in disputes/actions.py
     run: Run
     right: str  # "manage", "mediate", "unmask" or "view" (the service decides)
     shown: Callable[[CaseFile], bool]
     inline: bool = False  # drawn beside what it acts on, not in the list of actions
+    # The API takes the object from its URL: the page's serializer adds the pick of it.
+    page_input: type | None = None
+    choices: Callable[[CaseFile], Choices] = lambda case: {}
+    initial: Callable[[CaseFile], Data] = lambda case: {}
+    exclude: Sequence[str] = field(default=())
+    confirm: Any = ""  # the question asked before an irreversible step
+
+    @property
+    def action(self) -> Action:
+        declared = action_named(self.declared)
+        return dataclasses.replace(declared, input=self.page_input) if self.page_input else declared
+
+    @property
+    def title(self) -> Any:
+        return action_named(self.declared).label
 
 
-def _triage(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    services.dispute_triage(actor=request.user, dispute=case.dispute, **form.cleaned_data)
+# --- what the forms offer ---------------------------------------------------------------------
+
+
+def _party_label(p: Party) -> str:
+    return f"{p.masked_name} ({p.get_role_display()})"
+
+
+def _mediator_label(m: Mediator) -> str:
+    return f"{m} · {m.get_team_display()} · {m.agency.name}"
+
+
+def _parties(case: CaseFile) -> list[tuple[int, str]]:
+    return [(p.pk, _party_label(p)) for p in case.parties]
+
+
+def _agencies(case: CaseFile) -> list[tuple[int, str]]:
+    return [(a.pk, a.name) for a in case.agencies]
+
+
+def _pool(case: CaseFile) -> list[tuple[int, str]]:
+    return [(m.pk, _mediator_label(m)) for m in case.pool]
+
+
+def _session_choices(case: CaseFile) -> Choices:
+    return {
+        "kind": [(k, Session.Kind(k).label) for k in case.session_kinds],
+        "room": case.rooms,
+        "agencies": _agencies(case),
+    }
+
+
+def _agencies_to_add(case: CaseFile) -> Choices:
+    joined = {a.pk for a in case.dispute.agencies.all()}
+    return {"agency": [(a.pk, a.name) for a in case.agencies if a.pk not in joined]}
+
+
+def _now() -> Any:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+# --- what they do -----------------------------------------------------------------------------
+
+
+def _triage(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.dispute_triage(actor=request.user, dispute=case.dispute, **d)
     return _("Triage recorded.")
 
 
-def _consent(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    party = services.party_consent(
-        actor=request.user, party=case.party(d["party"]), rights_informed=d["rights_informed"]
-    )
+def _consent(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    party = services.party_consent(actor=request.user, party=d["party"], rights_informed=d["rights_informed"])
     return _("Consent of %(party)s recorded.") % {"party": party.masked_name}
 
 
-def _party_add(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    party = services.party_add(
-        actor=request.user,
-        dispute=case.dispute,
-        party=services.PartyInput(
-            role=d["role"],
-            kind=d["kind"],
-            name=d["name"],
-            phone=d["phone"],
-            id_number=d["id_number"],
-            household_code=d["household_code"],
-            claim_amount=d["claim_amount"],
-            note=d["note"],
-        ),
-    )
+def _party_add(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    party = services.party_add(actor=request.user, dispute=case.dispute, party=s.party_input(d))
     return _("%(party)s added to the case.") % {"party": party.masked_name}
 
 
-def _accept(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
+def _accept(request: HttpRequest, case: CaseFile, d: Data) -> str:
     services.dispute_accept(actor=request.user, dispute=case.dispute)
     return _("Case accepted for mediation; the 30 days run from today.")
 
 
-def _assign(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    mediator = case.mediator(d["mediator"])
-    assert mediator is not None
-    chosen_by = case.party(d["chosen_by"]) if d["chosen_by"] else None
-    services.mediator_assign(actor=request.user, dispute=case.dispute, mediator=mediator, chosen_by=chosen_by)
-    return _("%(mediator)s assigned.") % {"mediator": mediator}
+def _assign(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.mediator_assign(
+        actor=request.user, dispute=case.dispute, mediator=d["mediator"], chosen_by=d["chosen_by"]
+    )
+    return _("%(mediator)s assigned.") % {"mediator": d["mediator"]}
 
 
-def _recuse(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    mediator = case.mediator(d["mediator"])
-    assert mediator is not None
+def _recuse(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    mediator = d["mediator"]
     replacement = services.mediator_recuse(
         actor=request.user,
         dispute=case.dispute,
         mediator=mediator,
-        party=case.party(d["party"]),
+        party=d["party"],
         reason=d["reason"],
-        replacement=case.mediator(d["replacement"]),
+        replacement=d["replacement"],
     )
     if replacement is None:
         return _("%(mediator)s recused; no mediator is available, the case waits for one.") % {
@@ -108,26 +146,12 @@ def _recuse(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
     }
 
 
-def _session(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    agencies = [a for a in case.agencies if a.pk in set(d["agencies"])]
-    services.session_record(
-        actor=request.user,
-        dispute=case.dispute,
-        kind=d["kind"],
-        held_at=d["held_at"],
-        room=MediationRoom.objects.filter(pk=d["room"]).first() if d["room"] else None,
-        place=d["place"],
-        attendees=d["attendees"],
-        minutes=d["minutes"],
-        public=d["public"],
-        agencies=agencies,
-    )
+def _session(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.session_record(actor=request.user, dispute=case.dispute, **d)
     return _("Session recorded.")
 
 
-def _agreement(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    assert isinstance(form, f.AgreementForm)
+def _agreement(request: HttpRequest, case: CaseFile, d: Data) -> str:
     terms = [
         services.TermInput(
             obligor_id=row["obligor"],
@@ -136,126 +160,101 @@ def _agreement(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
             amount=row["amount"],
             method=row["method"],
         )
-        for row in form.term_rows()
+        for row in d["terms"]
     ]
     services.agreement_draft(
         actor=request.user,
         dispute=case.dispute,
-        facts=form.cleaned_data["facts"],
-        responsibilities=form.cleaned_data["responsibilities"],
+        facts=d["facts"],
+        responsibilities=d["responsibilities"],
         terms=terms,
     )
     return _("Agreement saved with %(n)d terms.") % {"n": len(terms)}
 
 
-def _sign(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
+def _signed_agreement(case: CaseFile) -> Agreement:
     assert case.agreement is not None
-    services.agreement_sign(
-        actor=request.user, agreement=case.agreement, signed_by=form.cleaned_data["signed_by"]
-    )
+    return case.agreement
+
+
+def _sign(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.agreement_sign(actor=request.user, agreement=_signed_agreement(case), signed_by=d["signed_by"])
     return _("Agreement signed: it takes effect today.")
 
 
-def _jc_apply(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    assert case.agreement is not None
+def _jc_apply(request: HttpRequest, case: CaseFile, d: Data) -> str:
     services.judicial_confirmation_apply(
-        actor=request.user, agreement=case.agreement, court=form.cleaned_data["court"]
+        actor=request.user, agreement=_signed_agreement(case), court=d["court"]
     )
     return _("Application for judicial confirmation recorded.")
 
 
-def _jc_answer(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    assert case.agreement is not None
-    d = form.cleaned_data
+def _jc_answer(request: HttpRequest, case: CaseFile, d: Data) -> str:
     services.judicial_confirmation_answer(
-        actor=request.user, agreement=case.agreement, confirmed=d["confirmed"], note=d["note"]
+        actor=request.user, agreement=_signed_agreement(case), confirmed=d["confirmed"], note=d["note"]
     )
     return _("The court's answer is recorded.")
 
 
-def _obligation(case: CaseFile, pk: int) -> Obligation:
-    return next(o for o in case.obligations if o.pk == pk)
-
-
-def _perform(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    services.obligation_perform(
-        actor=request.user, obligation=_obligation(case, form.cleaned_data["obligation"])
-    )
+def _perform(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.obligation_perform(actor=request.user, obligation=d["obligation"])
     return _("Term recorded as performed.")
 
 
-def _breach(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
+def _breach(request: HttpRequest, case: CaseFile, d: Data) -> str:
     services.obligation_breach(
-        actor=request.user,
-        obligation=_obligation(case, d["obligation"]),
-        note=d["note"],
-        next_route=d["next_route"],
+        actor=request.user, obligation=d["obligation"], note=d["note"], next_route=d["next_route"]
     )
     return _("Breach recorded.")
 
 
-def _escalate(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    dispute = services.dispute_escalate(
-        actor=request.user,
-        dispute=case.dispute,
-        reason=d["reason"],
-        trigger=d["trigger"],
-        sector_agency=case.agency(d["sector_agency"]),
-    )
+def _escalate(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    dispute = services.dispute_escalate(actor=request.user, dispute=case.dispute, **d)
     return _("Case escalated to: %(tier)s.") % {"tier": dispute.get_tier_display()}
 
 
-def _extend(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    dispute = services.mediation_extend(
-        actor=request.user,
-        dispute=case.dispute,
-        days=d["days"],
-        both_parties_consent=d["both_parties_consent"],
-    )
+def _extend(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    dispute = services.mediation_extend(actor=request.user, dispute=case.dispute, **d)
     assert dispute.mediation_deadline is not None
     return _("Mediation now due by %(date)s.") % {
         "date": timezone.localtime(dispute.mediation_deadline).strftime("%Y-%m-%d")
     }
 
 
-def _terminate(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    services.dispute_terminate(actor=request.user, dispute=case.dispute, **form.cleaned_data)
+def _terminate(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.dispute_terminate(actor=request.user, dispute=case.dispute, **d)
     return _("Mediation terminated.")
 
 
-def _reopen(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    services.dispute_reopen(actor=request.user, dispute=case.dispute, reason=form.cleaned_data["reason"])
+def _reopen(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.dispute_reopen(actor=request.user, dispute=case.dispute, reason=d["reason"])
     return _("Case reopened for mediation.")
 
 
-def _follow_up(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    services.follow_up_record(actor=request.user, dispute=case.dispute, **form.cleaned_data)
-    if form.cleaned_data["recurred"]:
+def _follow_up(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.follow_up_record(actor=request.user, dispute=case.dispute, **d)
+    if d["recurred"]:
         return _("Follow-up recorded; the dispute recurred and the case is reopened.")
     return _("Follow-up recorded; the case is closed.")
 
 
-def _task_add(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
-    agency = case.agency(d["agency"])
-    assert agency is not None
-    services.case_task_create(
-        actor=request.user, dispute=case.dispute, agency=agency, title=d["title"], due_at=d["due_at"]
-    )
-    return _("Task given to %(agency)s.") % {"agency": agency.name}
+def _task_add(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.case_task_create(actor=request.user, dispute=case.dispute, **d)
+    return _("Task given to %(agency)s.") % {"agency": d["agency"].name}
 
 
-def _task_done(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    task = next(t for t in case.tasks if t.pk == form.cleaned_data["task"])
-    services.case_task_done(actor=request.user, task=task, result=form.cleaned_data["result"])
+def _task_done(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.case_task_done(actor=request.user, task=d["task"], result=d["result"])
     return _("Task closed.")
 
 
-def _import(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    upload = form.cleaned_data["file"]
+def _agency_add(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    services.dispute_add_agency(actor=request.user, dispute=case.dispute, agency=d["agency"])
+    return _("%(agency)s joins the case.") % {"agency": d["agency"].name}
+
+
+def _import(request: HttpRequest, case: CaseFile, d: Data) -> str:
+    upload = d["file"]
     # One byte more than allowed is enough for the reader to refuse the file as too large.
     content = upload.read(MAX_UPLOAD_BYTES + 1)
     added = services.group_parties_import(
@@ -264,10 +263,9 @@ def _import(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
     return _("%(n)d parties imported.") % {"n": added}
 
 
-def _progress(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
-    d = form.cleaned_data
+def _progress(request: HttpRequest, case: CaseFile, d: Data) -> str:
     party = services.party_progress(
-        actor=request.user, party=case.party(d["party"]), progress=d["progress"], note=d["note"]
+        actor=request.user, party=d["party"], progress=d["progress"], note=d["note"]
     )
     return _("%(party)s: %(progress)s.") % {
         "party": party.masked_name,
@@ -275,8 +273,11 @@ def _progress(request: HttpRequest, case: CaseFile, form: f.CaseForm) -> str:
     }
 
 
-def _is(*statuses: str) -> Callable[[CaseFile], bool]:
-    return lambda case: case.dispute.status in statuses
+# --- when the page offers them: the state table, and what it cannot say ----------------------
+
+
+def _can(*actions: str) -> Callable[[CaseFile], bool]:
+    return lambda case: any(case.dispute.can(a) for a in actions)
 
 
 def _open(case: CaseFile) -> bool:
@@ -284,15 +285,15 @@ def _open(case: CaseFile) -> bool:
 
 
 def _unsigned(case: CaseFile) -> bool:
-    return case.dispute.status in (S.IN_MEDIATION, S.AGREEMENT) and not (
-        case.agreement and case.agreement.signed_at
-    )
+    return case.dispute.can("agreement") and not (case.agreement and case.agreement.signed_at)
 
 
 def _consent_pending(case: CaseFile) -> bool:
-    return case.dispute.status in (S.REGISTERED, S.TRIAGED) and any(
-        p.consented_at is None for p in case.parties
-    )
+    return case.dispute.can("consent") and any(p.consented_at is None for p in case.parties)
+
+
+def _terms_pending(action: str) -> Callable[[CaseFile], bool]:
+    return lambda case: case.dispute.can(action) and bool(case.pending_obligations)
 
 
 def _jc_open(case: CaseFile) -> bool:
@@ -300,106 +301,141 @@ def _jc_open(case: CaseFile) -> bool:
     return bool(a and a.signed_at and not a.jc_status and a.jc_deadline and timezone.now() <= a.jc_deadline)
 
 
-ACTIONS: dict[str, Action] = {
-    "triage": Action(gettext_lazy("Triage"), f.TriageForm, _triage, "manage", _is(S.REGISTERED)),
-    "consent": Action(
-        gettext_lazy("Consent"), f.ConsentForm, _consent, "mediate", _consent_pending, inline=True
+def _case(name: str) -> str:
+    return f"disputes.dispute.{name}"
+
+
+ACTIONS: dict[str, CaseAction] = {
+    "triage": CaseAction(_case("triage"), _triage, "manage", _can("triage")),
+    "consent": CaseAction(
+        _case("consent"),
+        _consent,
+        "mediate",
+        _consent_pending,
+        inline=True,
+        page_input=s.ConsentPageSerializer,
+        choices=lambda case: {"party": _parties(case)},
     ),
-    "accept": Action(gettext_lazy("Accept for mediation"), f.AcceptForm, _accept, "manage", _is(S.TRIAGED)),
-    "assign": Action(gettext_lazy("Assign a mediator"), f.AssignForm, _assign, "manage", _is(*MEDIATING)),
-    "recuse": Action(
-        gettext_lazy("Recusal at a party's request"),
-        f.RecuseForm,
+    "accept": CaseAction(_case("accept"), _accept, "manage", _can("accept")),
+    "assign": CaseAction(
+        _case("assign"),
+        _assign,
+        "manage",
+        _can("assign"),
+        choices=lambda case: {"mediator": _pool(case), "chosen_by": _parties(case)},
+    ),
+    "recuse": CaseAction(
+        _case("recuse"),
         _recuse,
         "mediate",
         lambda case: bool(case.live_assignments) and case.dispute.is_open,
+        page_input=s.RecusePageSerializer,
+        choices=lambda case: {
+            "mediator": [(a.mediator.pk, str(a.mediator)) for a in case.live_assignments],
+            "party": _parties(case),
+            "replacement": _pool(case),
+        },
     ),
-    "session": Action(
-        gettext_lazy("Record a session or consultation"),
-        f.SessionForm,
+    "session": CaseAction(
+        _case("session"),
         _session,
         "mediate",
-        _is(S.TRIAGED, *MEDIATING, S.AGREEMENT, S.BREACH),
+        _can("session", "consultation"),
+        choices=_session_choices,
+        initial=lambda case: {"held_at": _now()},
     ),
-    "agreement": Action(
-        gettext_lazy("Draft the agreement"), f.AgreementForm, _agreement, "mediate", _unsigned
-    ),
-    "sign": Action(
-        gettext_lazy("Record the signatures"),
-        f.SignForm,
+    "agreement": CaseAction(_case("agreement"), _agreement, "mediate", _unsigned),
+    "sign": CaseAction(
+        _case("sign"),
         _sign,
         "mediate",
-        lambda case: case.dispute.status == S.AGREEMENT and case.agreement is not None,
+        lambda case: case.dispute.can("sign") and case.agreement is not None,
+        choices=lambda case: {"signed_by": [(p.pk, _party_label(p)) for p in case.parties if p.is_principal]},
     ),
-    "jc_apply": Action(
-        gettext_lazy("Judicial confirmation: application"), f.JcApplyForm, _jc_apply, "mediate", _jc_open
-    ),
-    "jc_answer": Action(
-        gettext_lazy("Judicial confirmation: the court's answer"),
-        f.JcAnswerForm,
+    "jc_apply": CaseAction(_case("jc_apply"), _jc_apply, "mediate", _jc_open),
+    "jc_answer": CaseAction(
+        _case("jc_answer"),
         _jc_answer,
         "mediate",
         lambda case: bool(case.agreement and case.agreement.jc_status == Agreement.Confirmation.PENDING),
     ),
-    "perform": Action(
-        gettext_lazy("Term performed"),
-        f.PerformForm,
+    "perform": CaseAction(
+        _case("perform"),
         _perform,
         "mediate",
-        lambda case: case.dispute.status in (S.PERFORMING, S.BREACH) and bool(case.pending_obligations),
+        _terms_pending("perform"),
         inline=True,
+        page_input=s.PerformPageSerializer,
+        choices=lambda case: {"obligation": [(o.pk, o.description) for o in case.pending_obligations]},
     ),
-    "breach": Action(
-        gettext_lazy("Record a breach"),
-        f.BreachForm,
+    "breach": CaseAction(
+        _case("breach"),
         _breach,
         "mediate",
-        lambda case: case.dispute.status in (S.PERFORMING, S.BREACH) and bool(case.pending_obligations),
+        _terms_pending("breach"),
+        page_input=s.BreachPageSerializer,
+        choices=lambda case: {"obligation": [(o.pk, o.description) for o in case.pending_obligations]},
     ),
-    "extend": Action(
-        gettext_lazy("Extend the mediation"),
-        f.ExtendForm,
+    "extend": CaseAction(
+        _case("extend"),
         _extend,
         "mediate",
-        lambda case: (
-            case.dispute.status in (*MEDIATING, S.AGREEMENT) and case.dispute.mediation_deadline is not None
-        ),
+        lambda case: case.dispute.can("extend") and case.dispute.mediation_deadline is not None,
     ),
-    "escalate": Action(
-        gettext_lazy("Escalate"), f.EscalateForm, _escalate, "manage", _is(*Dispute.OPEN_STATUSES, S.BREACH)
+    "escalate": CaseAction(
+        _case("escalate"),
+        _escalate,
+        "manage",
+        _can("escalate"),
+        choices=lambda case: {"sector_agency": _agencies(case)},
     ),
-    "terminate": Action(
-        gettext_lazy("Terminate the mediation"),
-        f.TerminateForm,
+    "terminate": CaseAction(
+        _case("terminate"),
         _terminate,
         "mediate",
-        _is(*MEDIATING, S.AGREEMENT, S.BREACH),
+        _can("terminate"),
+        confirm=gettext_lazy("End the mediation without an agreement? This cannot be undone."),
     ),
-    "reopen": Action(gettext_lazy("Reopen"), f.ReopenForm, _reopen, "mediate", _is(S.BREACH)),
-    "follow_up": Action(
-        gettext_lazy("Follow-up visit"), f.FollowUpForm, _follow_up, "mediate", _is(S.FOLLOW_UP)
-    ),
-    "party_add": Action(gettext_lazy("Add a party"), f.PartyAddForm, _party_add, "mediate", _open),
-    "import": Action(
-        gettext_lazy("Import the parties of a group dispute"), f.ImportForm, _import, "mediate", _open
-    ),
-    "progress": Action(
-        gettext_lazy("Progress of a party"),
-        f.ProgressForm,
+    "reopen": CaseAction(_case("reopen"), _reopen, "mediate", _can("reopen")),
+    "follow_up": CaseAction(_case("follow_up"), _follow_up, "mediate", _can("follow_up")),
+    "party_add": CaseAction(_case("party_add"), _party_add, "mediate", _open, exclude=("village",)),
+    "import": CaseAction(_case("import"), _import, "mediate", _open),
+    "progress": CaseAction(
+        _case("progress"),
         _progress,
         "mediate",
         lambda case: case.dispute.is_group and case.dispute.is_open,
+        page_input=s.ProgressPageSerializer,
+        choices=lambda case: {"party": _parties(case)},
     ),
-    "task_add": Action(gettext_lazy("Give an agency a task"), f.TaskForm, _task_add, "mediate", _open),
-    "task_done": Action(
-        gettext_lazy("Task done"),
-        f.TaskDoneForm,
+    "task_add": CaseAction(
+        _case("task_add"),
+        _task_add,
+        "mediate",
+        _open,
+        choices=lambda case: {"agency": _agencies(case)},
+    ),
+    "task_done": CaseAction(
+        _case("task_done"),
         _task_done,
         "view",
         lambda case: bool(case.open_tasks),
         inline=True,
+        page_input=s.TaskDonePageSerializer,
+        choices=lambda case: {"task": [(t.pk, f"{t.agency.name}: {t.title}") for t in case.open_tasks]},
     ),
+    "agency_add": CaseAction(_case("agency_add"), _agency_add, "mediate", _open, choices=_agencies_to_add),
 }
+
+# Not an action of the list: the unmasking form has its own view and place on the page.
+UNMASK = CaseAction(
+    "disputes.party.unmask",
+    lambda request, case, d: "",
+    "unmask",
+    lambda case: True,
+    page_input=s.PartyUnmaskPageSerializer,
+    choices=lambda case: {"party": _parties(case)},
+)
 
 
 def has_right(case: CaseFile, right: str) -> bool:
@@ -411,18 +447,30 @@ def has_right(case: CaseFile, right: str) -> bool:
     }[right]
 
 
-def action_form(case: CaseFile, name: str, data: Any = None, files: Any = None) -> f.CaseForm:
-    action = ACTIONS.get(name)
-    form_class = action.form if action else f.UnmaskForm
-    kwargs: dict[str, Any] = {"case": case.choices(name), "prefix": name}
-    if form_class is f.AgreementForm:
-        kwargs["terms_initial"] = _terms_initial(case)
+def action_form(
+    request: HttpRequest, case: CaseFile, name: str, data: Any = None, files: Any = None
+) -> CaseForm:
+    """The form of the page's action ``name`` ("unmask" for the unmasking form): blank, or bound
+    to what was posted."""
+    if name == "agreement":
+        kwargs: dict[str, Any] = {"terms_initial": _terms_initial(case)}
         if data is None and case.agreement is not None:
             kwargs["initial"] = {
                 "facts": case.agreement.facts,
                 "responsibilities": case.agreement.responsibilities,
             }
-    return form_class(data, files, **kwargs)
+        return f.AgreementForm(data, files, case=f.CaseChoices(parties=case.parties), prefix=name, **kwargs)
+    spec = UNMASK if name == "unmask" else ACTIONS[name]
+    return ActionForm(
+        spec.action,
+        data=data,
+        files=files,
+        initial=spec.initial(case) if data is None else {},
+        context={"request": request, "dispute": case.dispute},
+        choices=spec.choices(case),
+        prefix=name,
+        exclude=spec.exclude,
+    )
 
 
 def _terms_initial(case: CaseFile) -> list[dict[str, Any]]:

@@ -22,8 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from disputes import forms as f
 from disputes import services
+from disputes.api.serializers import PartyUnmaskSerializer
 from disputes.models import (
     Agreement,
     Assignment,
@@ -36,8 +36,9 @@ from disputes.selectors import (
     user_may_mediate,
     user_may_view,
 )
-from disputes.views_actions import ACTIONS, action_form, anchor_of, has_right
+from disputes.views_actions import ACTIONS, CaseForm, action_form, anchor_of, has_right
 from disputes.views_casefile import CaseFile, case_file, deadlines, visible_case
+from governance.action_forms import ActionForm
 from governance.errors import DomainError
 from governance.services.audit import audit_record
 
@@ -86,7 +87,7 @@ def render_case(
     case: CaseFile,
     *,
     failed: str = "",
-    failed_form: f.CaseForm | None = None,
+    failed_form: CaseForm | None = None,
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
@@ -94,8 +95,16 @@ def render_case(
     for name, action in ACTIONS.items():
         if not (has_right(case, action.right) and action.shown(case)):
             continue
-        form = failed_form if name == failed and failed_form is not None else action_form(case, name)
-        actions.append({"name": name, "title": action.title, "form": form, "inline": action.inline})
+        form = failed_form if name == failed and failed_form is not None else action_form(request, case, name)
+        actions.append(
+            {
+                "name": name,
+                "title": action.title,
+                "form": form,
+                "inline": action.inline,
+                "confirm": action.confirm,
+            }
+        )
     by_name = {a["name"]: a for a in actions}
     if failed and failed not in by_name and failed_form is not None:
         # The action no longer fits (the case moved on): its errors still show above the page.
@@ -103,7 +112,9 @@ def render_case(
     unmask = None
     if case.may_unmask:
         unmask = (
-            failed_form if failed == "unmask" and failed_form is not None else action_form(case, "unmask")
+            failed_form
+            if failed == "unmask" and failed_form is not None
+            else action_form(request, case, "unmask")
         )
     dispute = case.dispute
     now = timezone.now()
@@ -154,22 +165,41 @@ def case_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRespo
     case = case_file(request, visible_case(request, dispute_id))
     if not has_right(case, spec.right):
         raise HttpForbidden
-    form = action_form(case, action, request.POST, request.FILES)
-    if not form.is_valid():
+    form = action_form(request, case, action, request.POST, request.FILES)
+    message = ""
+    if isinstance(form, ActionForm):
+        if form.submit(lambda d: spec.run(request, case, d)):
+            message = form.result
+    elif form.is_valid():
+        try:
+            message = spec.run(request, case, {**form.cleaned_data, "terms": form.term_rows()})
+        except DomainError as exc:
+            form.add_domain_error(exc)
+            refusal: DomainError | None = exc
+        else:
+            refusal = None
+        if refusal is not None:
+            return _refused(request, dispute_id, action, form, refusal)
+    else:
         return render_case(request, case, failed=action, failed_form=form, status=400)
-    try:
-        message = spec.run(request, case, form)
-    except DomainError as exc:
-        form.add_domain_error(exc)
-        # The case as it stands now (the service may have found it moved on).
-        fresh = case_file(request, visible_case(request, dispute_id))
-        messages.error(request, exc.message)
-        return render_case(request, fresh, failed=action, failed_form=form, status=exc.http_status)
+    if isinstance(form, ActionForm) and not message:
+        if form.refusal is not None:
+            return _refused(request, dispute_id, action, form, form.refusal)
+        return render_case(request, case, failed=action, failed_form=form, status=form.status)
     messages.success(request, message)
     if not user_may_view(request.user, case.dispute):
         # A mediator recused, or whose case closed, no longer sees it.
         return redirect("disputes:ledger")
     return redirect(reverse("disputes:case", args=[dispute_id]) + f"#{anchor_of(action)}")
+
+
+def _refused(
+    request: HttpRequest, dispute_id: int, action: str, form: CaseForm, exc: DomainError
+) -> HttpResponse:
+    # The case as it stands now (the service may have found it moved on).
+    fresh = case_file(request, visible_case(request, dispute_id))
+    messages.error(request, exc.message)
+    return render_case(request, fresh, failed=action, failed_form=form, status=exc.http_status)
 
 
 @login_required
@@ -180,23 +210,20 @@ def party_unmask(request: HttpRequest, dispute_id: int) -> HttpResponse:
     case = case_file(request, visible_case(request, dispute_id))
     if not case.may_unmask:
         raise HttpForbidden
-    form = action_form(case, "unmask", request.POST)
-    if not form.is_valid():
-        return render_case(request, case, failed="unmask", failed_form=form, status=400)
-    party = case.party(form.cleaned_data["party"])
-    try:
-        value = services.party_unmask(
-            actor=request.user,
-            party=party,
-            field=form.cleaned_data["field"],
-            reason=form.cleaned_data["reason"],
+    form = action_form(request, case, "unmask", request.POST)
+    assert isinstance(form, ActionForm)
+    if not form.submit(
+        lambda d: services.party_unmask(
+            actor=request.user, party=d["party"], field=d["field"], reason=d["reason"]
         )
-    except DomainError as exc:
-        form.add_domain_error(exc)
-        return render_case(request, case, failed="unmask", failed_form=form, status=exc.http_status)
-    field_label = dict(form.fields["field"].choices).get(form.cleaned_data["field"], "")  # type: ignore[attr-defined]
+    ):
+        return render_case(request, case, failed="unmask", failed_form=form, status=form.status)
+    d = form.validated_data
+    field_label = dict(PartyUnmaskSerializer().fields["field"].choices).get(d["field"], "")  # type: ignore[attr-defined]
     return render_case(
-        request, case, extra={"unmasked": {"party": party, "field": field_label, "value": value or "—"}}
+        request,
+        case,
+        extra={"unmasked": {"party": d["party"], "field": field_label, "value": form.result or "—"}},
     )
 
 

@@ -22,7 +22,7 @@ from disputes.models import Category, ScreeningAssignment, ScreeningCampaign, Sc
 from disputes.selectors import campaigns_visible_to
 from disputes.services import PartyInput, campaign_assign, campaign_create, visit_record
 from governance.actors import Actor
-from governance.errors import DomainError
+from governance.errors import DomainError, form_add_domain_error
 from governance.models import Membership, Region
 from governance.selectors import jurisdiction_for
 
@@ -56,14 +56,6 @@ def _manageable_areas(user: Actor) -> list[Region]:
     )
 
 
-def _apply_errors(form: forms.Form, exc: DomainError) -> None:
-    for name, problems in exc.fields.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
 @login_required
 def campaigns(request: HttpRequest) -> HttpResponse:
     areas = _manageable_areas(request.user)
@@ -84,7 +76,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
                     focus=data["focus"],
                 )
             except DomainError as exc:
-                _apply_errors(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Campaign created."))
                 return redirect("disputes:campaign", campaign_id=campaign.pk)
@@ -153,7 +145,7 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     households=form.cleaned_data["households"],
                 )
             except DomainError as exc:
-                _apply_errors(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, _("Village assigned."))
                 return redirect("disputes:campaign", campaign_id=item.pk)
@@ -219,11 +211,7 @@ def visit(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 idempotency_key=f"web:{request.user.pk}:{key}" if key else None,
             )
         except DomainError as exc:
-            for name, problems in exc.fields.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, f"{problem}")
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             if recorded.dispute_id:
                 messages.success(request, _("Visit recorded; the dispute was registered."))

@@ -115,8 +115,9 @@ def _as_html_value(value: Any) -> str:
 
 def _attrs(f: serializers.Field) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
-    if getattr(f, "max_length", None):
-        attrs["maxlength"] = f.max_length
+    max_length = getattr(f, "max_length", None)
+    if max_length:
+        attrs["maxlength"] = max_length
     for key, name in (("min_value", "min"), ("max_value", "max")):
         value = getattr(f, key, None)
         if value is not None:
@@ -270,7 +271,8 @@ class ActionForm:
     def _bound(self, name: str, f: serializers.Field) -> BoundInput:
         html_name = f"{self.prefix}-{name}" if self.prefix else name
         kind = _kind(f)
-        choices = self.choices.get(name) or _choices_of(f)
+        # A narrowed list that is empty offers nothing (not the field's whole queryset).
+        choices = self.choices[name] if name in self.choices else _choices_of(f)
         if name in self.choices and kind == "text":
             kind = "checkboxes" if isinstance(f, serializers.ListField) else "select"
         if self.is_bound:

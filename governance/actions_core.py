@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from governance import actions_tokens  # noqa: F401  (API tokens: their owner's and the county's)
 from governance.actions import Action, declare
 from governance.api.serializers import (
     MarkReadSerializer,

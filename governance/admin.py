@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from governance.errors import DomainError
+from governance.errors import DomainError, error_text
 from governance.models import (
     Agency,
     AuditEvent,
@@ -75,7 +75,7 @@ class RegionAdmin(GuardedModelAdmin):
                 created = region_create(actor=request.user, **{k: data[k] for k in data if k != "path"})
                 obj.pk = created.pk
         except DomainError as exc:
-            self.message_user(request, f"{exc.message} {exc.fields}", level="error")
+            self.message_user(request, error_text(exc), level="error")
             raise
 
 

@@ -10,6 +10,7 @@ import kombu.exceptions
 import redis.exceptions
 from celery import Task, current_app
 from django.db import InterfaceError, OperationalError, transaction
+from django.utils.module_loading import autodiscover_modules
 
 logger = logging.getLogger(__name__)
 
@@ -23,22 +24,45 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def on_commit_delay(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Enqueue ``task`` once the current transaction commits (at once outside a transaction).
+def on_commit_delay(name: str, *args: Any, **kwargs: Any) -> None:
+    """Enqueue the task registered as ``name`` once the current transaction commits (at once
+    outside a transaction).
 
     A bare ``.delay()`` inside a transaction lets a worker run before the row exists, or for a
     row that is rolled back. If the broker is down, the committed request still succeeds: the task
     is written to the outbox (``PendingTask``) and published again by ``pending_tasks_publish``
     once the broker answers, so nothing is lost. ``robust``: any other failure is logged, never
     turned into a failed request for a write that has already committed.
+
+    A service names its task (``"stations.notify_new_order"``) rather than importing it: the tasks
+    module imports the services it adapts, and a service importing its task back would close an
+    import circle (``tests/governance/test_layering.py``). The name is looked up now, so a name
+    that no task declares fails the call that gave it, not a commit hook.
     """
+    task = task_named(name)
     transaction.on_commit(lambda: task_publish(task, args, kwargs), robust=True)
 
 
-def on_commit_delay_by(task: Task, countdown: float, *args: Any, **kwargs: Any) -> None:
+def on_commit_delay_by(name: str, countdown: float, *args: Any, **kwargs: Any) -> None:
     """``on_commit_delay`` with the task run ``countdown`` seconds after the commit (a debounce).
     A task the broker refuses goes to the outbox like any other, and runs once it is back."""
+    task = task_named(name)
     transaction.on_commit(lambda: task_publish(task, args, kwargs, countdown=countdown), robust=True)
+
+
+def task_named(name: str) -> Task:
+    """The task registered as ``name``, as the app's own object, so that ``delay`` honours
+    ``task_always_eager`` (``send_task`` would publish to the broker whatever the setting).
+
+    Nothing in a web process imports a tasks module (services name their tasks), and Celery
+    imports them only when a worker starts: the first name it does not know has every installed
+    app's ``tasks`` module imported, as the worker's autodiscovery does, without the system
+    checks Celery's own ``import_default_modules`` would run inside a request.
+    """
+    registry = current_app.tasks
+    if name not in registry:
+        autodiscover_modules("tasks")
+    return registry[name]  # celery.exceptions.NotRegistered for a name no task declares
 
 
 def task_publish(

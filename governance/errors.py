@@ -6,7 +6,10 @@ HTML views into a message. ``fields`` carries field-level messages where the err
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django import forms
 
 
 class DomainError(Exception):
@@ -41,3 +44,19 @@ class NotFound(DomainError):
 class PermissionDenied(DomainError):
     code = "permission_denied"
     http_status = 403
+
+
+def error_text(exc: DomainError) -> str:
+    """A refusal as one message for a page: its text, then what its field messages add."""
+    detail = " ".join(m for messages in exc.fields.values() for m in messages if m not in exc.message)
+    return f"{exc.message} {detail}".strip()
+
+
+def form_add_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
+    """A refusal put back on the form that asked: each field message on its field (above the
+    form when the form has no such field), the refusal's text above the form when it has none."""
+    for name, messages in exc.fields.items():
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+    if not exc.fields:
+        form.add_error(None, exc.message)

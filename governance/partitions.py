@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from governance.models import AuditEvent
+from governance.months import add_months, current_month
 
 TABLE = AuditEvent._meta.db_table
 DEFAULT_PARTITION = f"{TABLE}_default"
@@ -75,15 +76,6 @@ def _require_postgres() -> None:
         )
 
 
-def _month_of(moment: datetime) -> date:
-    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
-
-
-def _add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _name(month: date) -> str:
     return f"{TABLE}_y{month.year:04d}m{month.month:02d}"
 
@@ -99,8 +91,8 @@ def _months_ahead(now: datetime | None, months_ahead: int) -> list[date]:
     """This month and the ``months_ahead`` months after it."""
     if months_ahead < 0:
         raise PartitionError("months ahead must be zero or more")
-    this_month = _month_of(now or timezone.now())
-    return [_add_months(this_month, n) for n in range(months_ahead + 1)]
+    this_month = current_month(now, timezone.get_default_timezone())
+    return [add_months(this_month, n) for n in range(months_ahead + 1)]
 
 
 def _relkind(cursor: Any, table: str) -> str | None:
@@ -127,7 +119,7 @@ def _create_month(cursor: Any, parent: str, month: date) -> None:
         )
     cursor.execute(
         f"CREATE TABLE IF NOT EXISTS {_q(_name(month))} PARTITION OF {_q(parent)} "
-        f"FOR VALUES FROM ({_bound(month)}) TO ({_bound(_add_months(month, 1))})"
+        f"FOR VALUES FROM ({_bound(month)}) TO ({_bound(add_months(month, 1))})"
     )
 
 
@@ -336,7 +328,7 @@ def audit_partitions_ahead(*, months_ahead: int = MONTHS_AHEAD, now: datetime | 
 def _default_has_rows_of(cursor: Any, month: date) -> bool:
     cursor.execute(
         f"SELECT EXISTS (SELECT 1 FROM {_q(DEFAULT_PARTITION)} "  # noqa: S608 - our names, our bounds
-        f"WHERE at >= {_bound(month)} AND at < {_bound(_add_months(month, 1))})"
+        f"WHERE at >= {_bound(month)} AND at < {_bound(add_months(month, 1))})"
     )
     return bool(cursor.fetchone()[0])
 
@@ -347,7 +339,7 @@ def _create_month_from_default(cursor: Any, month: date) -> None:
     the month's rows out of the detached default through the parent, and attach the default again
     (which gives the trigger back and checks that nothing left in it belongs to a month). The
     parent stays locked throughout, so no writer sees the trail without its default partition."""
-    low, high = _bound(month), _bound(_add_months(month, 1))
+    low, high = _bound(month), _bound(add_months(month, 1))
     cursor.execute(f"LOCK TABLE {_q(TABLE)} IN ACCESS EXCLUSIVE MODE")
     cursor.execute(f"ALTER TABLE {_q(TABLE)} DETACH PARTITION {_q(DEFAULT_PARTITION)}")
     # PostgreSQL 15 drops a partition's copy of the parent's triggers on DETACH; should a version

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from functools import reduce
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from disputes.selectors import dispute_index_counts
 from governance.models import Region
+from governance.months import add_months
 from governance.replicas import replica_reads
 from peace_index.method import VillageInput, VillageResult, score_villages
 from peace_index.models import (
@@ -35,23 +37,15 @@ from peace_index.models import (
 from stations.selectors import alert_harm_counts
 
 VILLAGE = Region.Level.VILLAGE
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    out, m = [], month_start(first)
-    while m <= last:
-        out.append(m)
-        m = add_months(m, 1)
-    return out
+def parse_month(text: str | None) -> date | None:
+    """A month written YYYY-MM, or None."""
+    m = MONTH_RE.match((text or "").strip())
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2100:
+        return None
+    return date(int(m.group(1)), int(m.group(2)), 1)
 
 
 def window(month: date, months: int) -> tuple[datetime, datetime]:
@@ -60,10 +54,6 @@ def window(month: date, months: int) -> tuple[datetime, datetime]:
     until = datetime.combine(add_months(month, 1), time.min, tzinfo=tz)
     since = datetime.combine(add_months(month, 1 - months), time.min, tzinfo=tz)
     return since, until
-
-
-def current_month(now: datetime | None = None) -> date:
-    return month_start(timezone.localtime(now or timezone.now()).date())
 
 
 def villages_of(counties: Sequence[Region]) -> QuerySet[Region]:
@@ -289,6 +279,14 @@ def scores_compute_many(
             ]
     _store(rows)
     return len(rows)
+
+
+def bands_under(*, county: Region, month: date, params: Mapping[str, Any]) -> dict[int, str]:
+    """The band each village of the county would have for the month under ``params``: the same
+    gathering and method as ``scores_compute``, nothing stored (the preview of a draft)."""
+    with replica_reads():
+        inputs, _context = gather_inputs(counties=[county], month=month, params=params)
+    return {r.id: r.band for r in score_villages(inputs, params)}
 
 
 SCORE_FIELDS = [

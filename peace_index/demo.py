@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from governance.demo import COUNTY_CODE
 from governance.models import Membership, Region
-from peace_index.compute import add_months, current_month, months_between, scores_compute
+from governance.months import add_months, current_month, months_between
+from peace_index.compute import scores_compute
 from peace_index.models import DataSource, MethodVersion
 from peace_index.services import (
     data_import,
@@ -25,6 +26,8 @@ from peace_index.services import (
     version_publish,
 )
 
+# Its place in ``seed_demo`` (governance.contributions): last, its scores read the alerts and disputes.
+ORDER = 40
 SEVERITIES = ("minor", "ordinary", "serious", "major")
 
 

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 RATE = "rate"
 SHARE = "share"
 DIMENSIONS = ("incidents", "cases", "petitions", "sentiment")
 BAND_ORDER = ("attention", "basic", "safe", "excellent")  # worst to best; "insufficient" apart
+BAND_THRESHOLDS = ("excellent", "excellent_min_dimension", "safe", "basic")
 
 # The default methodology. Goalposts are per 1,000 resident person-years for rates (L best,
 # U worst) and proportions for shares (L worst, U best). Weights of indicators are relative
@@ -383,71 +385,96 @@ def significant_change(now: float | None, se_now: float, before: float | None, s
 
 
 def validate_params(params: Any) -> dict[str, list[str]]:
-    """Field-level errors of a methodology's parameters ({} when they are sound)."""
+    """Errors of a methodology's parameters by part ({} when they are sound): "dimensions",
+    "indicators.<name>", "bands", "bonus", ... (the parts of ``validate_params_fields``)."""
+    errors: dict[str, list[str]] = {}
+    for key, messages in validate_params_fields(params).items():
+        head = key.split(".")
+        part = ".".join(head[:2]) if head[0] == "indicators" else head[0]
+        errors.setdefault(part, []).extend(m for m in messages if m not in errors.get(part, []))
+    return errors
+
+
+def validate_params_fields(params: Any) -> dict[str, list[str]]:
+    """Field-level errors of a methodology's parameters ({} when they are sound), keyed by the
+    path of the value at fault where there is one: "dimensions.cases", "indicators.petitions.low",
+    "bands.safe", "bonus.per_item"; else by the part ("bands"). The one place of these rules: the
+    services refuse by them and the methodology editor shows them by its fields."""
     errors: dict[str, list[str]] = {}
 
     def bad(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
     if not isinstance(params, dict):
-        return {"params": ["Parameters must be a JSON object."]}
+        return {"params": [_("Parameters must be a JSON object.")]}
     dims = params.get("dimensions")
     if not isinstance(dims, dict) or set(dims) != set(DIMENSIONS):
-        bad("dimensions", "Give a weight for each of: " + ", ".join(DIMENSIONS) + ".")
-    elif any(not _number(w) or w < 0 for w in dims.values()) or not sum(dims.values()):
-        bad("dimensions", "Weights must be non-negative numbers, not all zero.")
+        bad("dimensions", _("Give a weight for each of: %(names)s.") % {"names": ", ".join(DIMENSIONS)})
+    else:
+        for d in DIMENSIONS:
+            if not _number(dims[d]) or dims[d] < 0:
+                bad(f"dimensions.{d}", _("Weights must be non-negative numbers, not all zero."))
+        if not errors and not sum(dims.values()):
+            bad("dimensions", _("Weights must be non-negative numbers, not all zero."))
     inds = params.get("indicators")
     if not isinstance(inds, dict) or set(inds) != set(DEFAULT_PARAMS["indicators"]):
-        bad("indicators", "Give every indicator: " + ", ".join(DEFAULT_PARAMS["indicators"]) + ".")
+        names = ", ".join(DEFAULT_PARAMS["indicators"])
+        bad("indicators", _("Give every indicator: %(names)s.") % {"names": names})
     else:
         for name, spec in inds.items():
             if not isinstance(spec, dict):
-                bad(f"indicators.{name}", "Must be an object.")
+                bad(f"indicators.{name}", _("Must be an object."))
                 continue
             low, high, weight = spec.get("low"), spec.get("high"), spec.get("weight")
             if not (_number(low) and _number(high) and _number(weight)):
-                bad(f"indicators.{name}", "Goalposts and weight must be numbers.")
+                bad(f"indicators.{name}", _("Goalposts and weight must be numbers."))
                 continue
             if float(low) >= float(high):  # type: ignore[arg-type]
-                bad(f"indicators.{name}", "Goalposts need low < high.")
+                bad(f"indicators.{name}.low", _("Goalposts need low < high."))
             if float(weight) <= 0:  # type: ignore[arg-type]
-                bad(f"indicators.{name}", "The weight must be a positive number.")
+                bad(f"indicators.{name}.weight", _("The weight must be a positive number."))
             if spec.get("dimension") != DEFAULT_PARAMS["indicators"][name]["dimension"]:
-                bad(f"indicators.{name}", "The dimension of an indicator is fixed.")
+                bad(f"indicators.{name}", _("The dimension of an indicator is fixed."))
             if spec.get("kind") != DEFAULT_PARAMS["indicators"][name]["kind"]:
-                bad(f"indicators.{name}", "The kind of an indicator is fixed.")
+                bad(f"indicators.{name}", _("The kind of an indicator is fixed."))
     bands = params.get("bands")
-    if not isinstance(bands, dict) or not all(
-        _number(bands.get(k)) for k in ("excellent", "excellent_min_dimension", "safe", "basic")
-    ):
-        bad("bands", "Give excellent, excellent_min_dimension, safe and basic thresholds.")
-    elif not (100 >= bands["excellent"] >= bands["safe"] >= bands["basic"] >= 0):
-        bad("bands", "Thresholds must fall: 100 >= excellent >= safe >= basic >= 0.")
+    if not isinstance(bands, dict) or not all(_number(bands.get(k)) for k in BAND_THRESHOLDS):
+        bad("bands", _("Give excellent, excellent_min_dimension, safe and basic thresholds."))
+    else:
+        falling = _("Thresholds must fall: 100 >= excellent >= safe >= basic >= 0.")
+        if not bands["excellent"] <= 100:
+            bad("bands.excellent", falling)
+        if not bands["excellent"] >= bands["safe"]:
+            bad("bands.safe", falling)
+        if not bands["safe"] >= bands["basic"] or not bands["basic"] >= 0:
+            bad("bands.basic", falling)
     for key in ("bonus", "penalty"):
         part = params.get(key)
         if not isinstance(part, dict) or not (_number(part.get("per_item")) and _number(part.get("max"))):
-            bad(key, "Give per_item and max.")
-        elif part["per_item"] < 0 or part["max"] < 0:
-            bad(key, "Must not be negative.")
+            bad(key, _("Give per_item and max."))
+            continue
+        for sub in ("per_item", "max"):
+            if part[sub] < 0:
+                bad(f"{key}.{sub}", _("Must not be negative."))
     veto = params.get("veto")
     if (
         not isinstance(veto, dict)
         or veto.get("band_cap") not in BAND_ORDER
         or not _number(veto.get("months"))
     ):
-        bad("veto", "Give months and a band_cap among: " + ", ".join(BAND_ORDER) + ".")
+        bad("veto", _("Give months and a band_cap among: %(bands)s.") % {"bands": ", ".join(BAND_ORDER)})
     sev = params.get("severity_weights")
     if not isinstance(sev, dict) or not all(
         _number(sev.get(k)) for k in ("minor", "ordinary", "serious", "major")
     ):
-        bad("severity_weights", "Give a weight for minor, ordinary, serious and major.")
+        bad("severity_weights", _("Give a weight for minor, ordinary, serious and major."))
     resample = params.get("resample")
     if not isinstance(resample, dict) or not all(
         _number(resample.get(k)) for k in ("draws", "concentration", "goalpost_jitter", "seed")
     ):
-        bad("resample", "Give draws, concentration, goalpost_jitter and seed.")
+        bad("resample", _("Give draws, concentration, goalpost_jitter and seed."))
     elif not (0 <= resample["draws"] <= 2000):
-        bad("resample", "Draws must be between 0 and 2000.")
+        bad("resample", _("Draws must be between 0 and 2000."))
     return errors
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from governance.errors import InvalidTransition
 from governance.models import Region
+from governance.transitions import StateTable
 
 
 class Band(models.TextChoices):
@@ -77,8 +78,16 @@ class MethodVersion(models.Model):
     def __str__(self) -> str:
         return f"v{self.number} {self.name}"
 
+    # A draft may be edited and published; a published version is frozen until a newer one
+    # retires it.
+    TRANSITIONS = StateTable(
+        (Status.DRAFT, "edit", Status.DRAFT),
+        (Status.DRAFT, "publish", Status.PUBLISHED),
+        (Status.PUBLISHED, "retire", Status.RETIRED),
+    )
+
     def require_draft(self) -> None:
-        if self.status != self.Status.DRAFT:
+        if not self.TRANSITIONS.allows(self.status, "edit"):
             raise InvalidTransition(_("A published or retired methodology version cannot be changed."))
 
 
@@ -274,6 +283,16 @@ class TownshipReview(models.Model):
         APPROVED = "approved", pgettext_lazy("review status", "Approved")
         RETURNED = "returned", pgettext_lazy("review status", "Returned")
 
+    # A month not reviewed yet has no row: its state is PENDING. Approving freezes it for good;
+    # returned results may be returned again (a new comment) or approved once corrected.
+    PENDING = "pending"
+    TRANSITIONS = StateTable(
+        (PENDING, "approve", Status.APPROVED),
+        (PENDING, "return", Status.RETURNED),
+        (Status.RETURNED, "approve", Status.APPROVED),
+        (Status.RETURNED, "return", Status.RETURNED),
+    )
+
     township = models.ForeignKey(
         Region, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
     )
@@ -294,6 +313,14 @@ class TownshipReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.township_id} {self.month:%Y-%m} {self.status}"
+
+    @classmethod
+    def state_of(cls, review: TownshipReview | None) -> str:
+        return cls.PENDING if review is None else str(review.status)
+
+    @classmethod
+    def state_label(cls, review: TownshipReview | None) -> str:
+        return str(_("Not reviewed yet")) if review is None else str(review.get_status_display())
 
 
 class RecomputeRun(models.Model):

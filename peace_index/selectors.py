@@ -17,10 +17,12 @@ from governance.actors import Actor
 from governance.errors import NotFound
 from governance.models import Region
 from governance.models.regions import path_ancestors
+from governance.months import add_months, current_month
 from governance.selectors import jurisdiction_for, user_may
-from peace_index.compute import add_months, current_month, window
+from peace_index.compute import bands_under, window
 from peace_index.method import significant_change
 from peace_index.models import (
+    Band,
     CriminalCase,
     MethodVersion,
     RecomputeRun,
@@ -270,3 +272,43 @@ def versions_of(county: Region) -> QuerySet[MethodVersion]:
 
 def runs_of(county: Region) -> QuerySet[RecomputeRun]:
     return RecomputeRun.objects.filter(county=county).select_related("version", "started_by").order_by("-id")
+
+
+@dataclass
+class BandPreview:
+    """How the bands of the last scored month would change under a draft."""
+
+    month: date
+    version: MethodVersion | None  # the version in force, whose bands are "now"
+    counts: list[tuple[str, Any, int, int]]  # (band, label, villages now, villages under the draft)
+    changes: list[tuple[Region, str, str]]  # (village, band now, band under the draft)
+
+
+def version_preview(draft: MethodVersion) -> BandPreview:
+    """The draft's bands for the county's last scored month beside the bands in force, computed
+    by the same code as a recomputation (``compute.bands_under``), nothing stored."""
+    county = draft.county
+    month = latest_scored_month(county)
+    current = published_version(county)
+    now = dict(
+        VillageScore.objects.filter(version=current, month=month).values_list("village_id", "band")
+        if current is not None
+        else []
+    )
+    draft_bands = bands_under(county=county, month=month, params=draft.params)
+    counts = [
+        (
+            band,
+            label,
+            sum(1 for b in now.values() if b == band),
+            sum(1 for b in draft_bands.values() if b == band),
+        )
+        for band, label in Band.choices
+    ]
+    moved = {vid: (now.get(vid, ""), b) for vid, b in draft_bands.items() if now.get(vid, "") != b}
+    villages = Region.objects.in_bulk(list(moved))
+    changes = sorted(
+        ((villages[vid], old, new) for vid, (old, new) in moved.items() if vid in villages),
+        key=lambda c: c[0].code,
+    )
+    return BandPreview(month=month, version=current, counts=counts, changes=changes)

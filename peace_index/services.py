@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max
@@ -20,15 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes.selectors import villages_with_dispute_changes_since
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay, on_commit_delay_by
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Region
 from governance.models.regions import path_ancestors
+from governance.months import add_months, current_month, months_between
 from governance.selectors import user_may
 from governance.services.audit import audit_record
 from governance.spreadsheets import read_table
-from peace_index.compute import add_months, current_month, months_between, scores_compute
+from peace_index.compute import scores_compute
 from peace_index.method import default_params, validate_params
 from peace_index.models import (
     CriminalCase,
@@ -46,10 +46,6 @@ from peace_index.selectors import county_of, published_version
 from stations.selectors import villages_with_alerts_since
 
 log = logging.getLogger(__name__)
-
-
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def _require(actor: Actor, capability: str, region: Region, message: str) -> None:
@@ -78,7 +74,7 @@ def version_draft_create(
         with transaction.atomic():
             version = MethodVersion.objects.create(
                 county=county, number=number, name=name[:100], params=dict(params), note=note[:2000],
-                created_by=_user(actor),
+                created_by=user_of(actor),
             )  # fmt: skip
     except IntegrityError as exc:
         raise Conflict(_("Another version was created at the same time; try again.")) from exc
@@ -161,15 +157,13 @@ def version_publish(
 def _run_start(
     *, actor: Actor, county: Region, version: MethodVersion, months: Iterable[date]
 ) -> RecomputeRun:
-    from peace_index.tasks import recompute_run_task
-
     run = RecomputeRun.objects.create(
         county=county,
         version=version,
         months=[m.isoformat() for m in months],
-        started_by=_user(actor),
+        started_by=user_of(actor),
     )
-    on_commit_delay(recompute_run_task, run.pk)
+    on_commit_delay("peace_index.recompute_run", run.pk)
     return run
 
 
@@ -235,12 +229,10 @@ def _pending_key(county_id: int, month: date) -> str:
 def recompute_mark(*, county_id: int, month: date) -> bool:
     """Ask for the county's month to be recomputed soon. Debounced: however many events land
     before the recomputation starts, it runs once. Returns whether this call scheduled it."""
-    from peace_index.tasks import recompute_pending_task
-
     delay = int(settings.PEACE_INDEX_DEBOUNCE_SECONDS)
     if not cache.add(_pending_key(county_id, month), 1, timeout=delay + 600):
         return False
-    on_commit_delay_by(recompute_pending_task, delay, county_id, month.isoformat())
+    on_commit_delay_by("peace_index.recompute_pending", delay, county_id, month.isoformat())
     return True
 
 
@@ -315,7 +307,8 @@ def review_decide(
     now: datetime | None = None,
 ) -> TownshipReview:
     """Approve the month's results for the township (which freezes them) or return them with a
-    comment. Approving twice is a no-op; an approved month cannot be returned."""
+    comment, as ``TownshipReview.TRANSITIONS`` allows. Approving twice is a no-op; an approved
+    month cannot be returned."""
     now = now or timezone.now()
     _require(actor, "peace.review", township, _("You may not review the scores of this township."))
     county = county_of(township)
@@ -335,18 +328,19 @@ def review_decide(
         raise InvalidTransition(_("There are no scores for this month yet."))
     Region.objects.select_for_update().filter(pk=township.pk).first()  # one decision at a time
     review = TownshipReview.objects.filter(township=township, month=month, version=version).first()
-    status = TownshipReview.Status.APPROVED if approve else TownshipReview.Status.RETURNED
-    if review is not None and review.status == TownshipReview.Status.APPROVED:
-        if approve:
-            return review
-        raise InvalidTransition(_("The month is approved and frozen; it cannot be returned."))
+    action = "approve" if approve else "return"
+    if approve and review is not None and review.status == TownshipReview.Status.APPROVED:
+        return review  # approving twice (a retried request) changes nothing
+    status = TownshipReview.TRANSITIONS.target(
+        TownshipReview.state_of(review), action, state_label=TownshipReview.state_label(review)
+    )
     if review is None:
         review = TownshipReview(township=township, month=month, version=version)
-    reviewer = _user(actor)
+    reviewer = user_of(actor)
     if reviewer is None:
         raise PermissionDenied(_("A review is made by a person."))
     review.status, review.comment, review.reviewed_by, review.reviewed_at = (
-        status,
+        TownshipReview.Status(status),
         comment[:2000],
         reviewer,
         now,
@@ -473,7 +467,7 @@ def data_import(
         with transaction.atomic():
             batch = ImportBatch.objects.create(
                 source=source, county=county, file_name=file_name[:200], rows=len(cleaned),
-                idempotency_key=idempotency_key or None, created_by=_user(actor),
+                idempotency_key=idempotency_key or None, created_by=user_of(actor),
             )  # fmt: skip
     except IntegrityError:
         earlier = ImportBatch.objects.get(idempotency_key=idempotency_key)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("counties/<int:pk>/recompute/", views.recompute, name="recompute"),
     path("counties/<int:pk>/imports/", views.imports, name="imports"),
     path("methods/<int:pk>/", views.version, name="version"),
+    path("methods/<int:pk>/publish/", views.version_publish, name="version-publish"),
     path("runs/<int:pk>/", views.run, name="run"),
 ]

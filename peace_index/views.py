@@ -4,7 +4,6 @@ methodology versions, imports and recomputation runs. A region the user may not 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -17,14 +16,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from governance.errors import DomainError
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.models import Region
 from governance.replicas import replica_ok
 from governance.selectors import jurisdiction_for
-from governance.spreadsheets import MAX_UPLOAD_BYTES, csv_response, xlsx_response
+from governance.spreadsheets import csv_response, xlsx_response
 from peace_index import services
-from peace_index.forms import ImportForm, ReviewForm, VersionForm, parse_month
-from peace_index.method import DIMENSIONS, default_params
+from peace_index.api.serializers import params_as_fields
+from peace_index.compute import parse_month
+from peace_index.method import DIMENSIONS
 from peace_index.models import (
     Band,
     DataCoverage,
@@ -33,12 +34,12 @@ from peace_index.models import (
     Indicator,
     MethodVersion,
     RecomputeRun,
+    TownshipReview,
     VillageScore,
 )
 from peace_index.selectors import (
     Ranking,
     latest_scored_month,
-    published_version,
     regions_in_view,
     runs_of,
     township_ranking,
@@ -46,6 +47,7 @@ from peace_index.selectors import (
     user_may_review,
     user_may_view,
     user_uses_index,
+    version_preview,
     versions_of,
     village_portrait,
 )
@@ -125,52 +127,87 @@ def _villages(request: HttpRequest, villages: list[Region]) -> HttpResponse:
     return render(request, "peace_index/villages.html", {"rows": rows, "month": month})
 
 
+def _review_forms(ranking: Ranking, data: Any = None, failed: str = "") -> list[tuple[str, ActionForm]]:
+    """The review's forms the month's state allows (``TownshipReview.TRANSITIONS``): approve,
+    return, or none once approved. The month and decision are the page's, never the request's."""
+    state = TownshipReview.state_of(ranking.review)
+    forms = []
+    for decision in TownshipReview.TRANSITIONS.offered(state):
+        if ranking.review is not None and ranking.review.status == decision:
+            continue
+        forms.append(
+            (
+                decision,
+                ActionForm(
+                    action_named(f"peace_index.review.{decision}"),
+                    data=data if failed == decision else None,
+                    initial={"month": f"{ranking.month:%Y-%m}", "decision": decision},
+                    exclude=["month", "decision"],
+                    prefix=decision,
+                ),
+            )
+        )
+    return forms
+
+
+def _township_page(request: HttpRequest, ranking: Ranking, forms: Any, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "peace_index/township.html",
+        {
+            "r": ranking,
+            "may_review": user_may_review(request.user, ranking.township),
+            "review_forms": forms,
+            "review_url": f"{_url('peace:township-review', ranking.township.pk)}?month={ranking.month:%Y-%m}",
+            "bands": Band.choices,
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_GET
 @replica_ok
 def township(request: HttpRequest, pk: int) -> HttpResponse:
     town = _region(request, pk, V.TOWNSHIP)
     ranking = township_ranking(town, _month(request, town))
-    return render(
-        request,
-        "peace_index/township.html",
-        {
-            "r": ranking,
-            "may_review": user_may_review(request.user, town),
-            "review_form": ReviewForm(initial={"month": f"{ranking.month:%Y-%m}"}),
-            "bands": Band.choices,
-        },
-    )
+    return _township_page(request, ranking, _review_forms(ranking))
 
 
 @login_required
 @require_POST
 def township_review(request: HttpRequest, pk: int) -> HttpResponse:
     town = _region(request, pk, V.TOWNSHIP)
-    form = ReviewForm(request.POST)
-    month = parse_month(request.POST.get("month")) or latest_scored_month(town)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-        return redirect(f"{_url('peace:township', town.pk)}?month={month:%Y-%m}")
-    d = form.cleaned_data
-    try:
-        review = services.review_decide(
+    if not user_may_review(request.user, town):
+        raise Http404
+    month = parse_month(request.GET.get("month") or request.POST.get("month")) or latest_scored_month(town)
+    decision = "return" if any(k.startswith("return-") for k in request.POST) else "approve"
+    ranking = township_ranking(town, month)
+    form = ActionForm(
+        action_named(f"peace_index.review.{decision}"),
+        data=request.POST,
+        initial={"month": f"{month:%Y-%m}", "decision": decision},
+        exclude=["month", "decision"],
+        prefix=decision,
+    )
+    if form.submit(
+        lambda d: services.review_decide(
             actor=request.user,
             township=town,
             month=d["month"],
-            approve=d["decision"] == "approve",
+            approve=decision == "approve",
             comment=d["comment"],
         )
-    except DomainError as exc:
-        messages.error(request, " ".join([exc.message, *[m for ms in exc.fields.values() for m in ms]]))
-    else:
+    ):
         messages.success(
             request,
-            _("The month is approved and frozen.")
-            if review.status == "approved"
-            else _("The month was returned."),
+            _("The month is approved and frozen.") if decision == "approve" else _("The month was returned."),
         )
-    return redirect(f"{_url('peace:township', town.pk)}?month={d['month']:%Y-%m}")
+        return redirect(f"{_url('peace:township', town.pk)}?month={month:%Y-%m}", permanent=False)
+    forms = [(d, form if d == decision else f) for d, f in _review_forms(ranking)]
+    if decision not in dict(forms):
+        forms.append((decision, form))
+    return _township_page(request, ranking, forms, status=400)
 
 
 def _url(name: str, pk: int) -> str:
@@ -285,84 +322,120 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
 # --- County administration: versions, recomputation, imports ---
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def methods(request: HttpRequest, pk: int) -> HttpResponse:
-    county = _managed_county(request, pk)
-    current = published_version(county)
-    form = VersionForm(
-        request.POST or None,
-        initial={"params": json.dumps(current.params if current else default_params(), indent=2)},
-    )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            version = services.version_draft_create(
-                actor=request.user, county=county, name=d["name"], params=d["params"], note=d["note"]
-            )
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Draft v%(n)d saved.") % {"n": version.number})
-            return redirect("peace:version", pk=version.pk)
+def _methods_page(
+    request: HttpRequest,
+    county: Region,
+    *,
+    form: ActionForm | None = None,
+    recompute_form: ActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "peace_index/methods.html",
-        {"county": county, "versions": versions_of(county), "form": form, "runs": runs_of(county)[:10]},
+        {
+            "county": county,
+            "versions": versions_of(county),
+            "form": form or ActionForm(action_named("peace_index.version.create"), exclude=["params"]),
+            "recompute_form": recompute_form or ActionForm(action_named("peace_index.recompute.start")),
+            "runs": runs_of(county)[:10],
+        },
+        status=status,
     )
 
 
-def _form_errors(form: Any, exc: DomainError) -> None:
-    form.add_error(None, exc.message)
-    for key, errors in exc.fields.items():
-        for e in errors:
-            form.add_error(None, f"{key}: {e}")
+@login_required
+@require_http_methods(["GET", "POST"])
+def methods(request: HttpRequest, pk: int) -> HttpResponse:
+    """The county's versions; a new draft starts as a copy of the version in force."""
+    county = _managed_county(request, pk)
+    if request.method == "GET":
+        return _methods_page(request, county)
+    form = ActionForm(action_named("peace_index.version.create"), data=request.POST, exclude=["params"])
+    if form.submit(
+        lambda d: services.version_draft_create(
+            actor=request.user, county=county, name=d["name"], note=d["note"]
+        )
+    ):
+        messages.success(request, _("Draft v%(n)d saved.") % {"n": form.result.number})
+        return redirect("peace:version", pk=form.result.pk)
+    return _methods_page(request, county, form=form, status=400)
+
+
+def _version_page(
+    request: HttpRequest, v: MethodVersion, county: Region, form: ActionForm | None, status: int = 200
+) -> HttpResponse:
+    draft = MethodVersion.TRANSITIONS.allows(v.status, "edit")
+    return render(
+        request,
+        "peace_index/version.html",
+        {
+            "v": v,
+            "county": county,
+            "form": form,
+            "publish_form": (
+                ActionForm(action_named("peace_index.version.publish"))
+                if MethodVersion.TRANSITIONS.allows(v.status, "publish")
+                else None
+            ),
+            "preview": version_preview(v) if draft else None,
+            "shown": ActionForm(
+                action_named("peace_index.version.edit"),
+                initial={"name": v.name, "note": v.note, **params_as_fields(v.params)},
+            ),
+            "band_labels": dict(Band.choices),
+        },
+        status=status,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def version(request: HttpRequest, pk: int) -> HttpResponse:
+    """A version; a draft is edited in the form (a published one is frozen: no form, and a POST
+    is refused), with the preview of its bands."""
     v = get_object_or_404(MethodVersion.objects.select_related("county"), pk=pk)
     county = _managed_county(request, v.county_id)
-    form = VersionForm(
-        request.POST or None,
-        initial={"name": v.name, "note": v.note, "params": json.dumps(v.params, indent=2)},
-    )
-    if request.method == "POST" and "publish" in request.POST:
-        try:
-            run = services.version_publish(actor=request.user, version=v)
-        except DomainError as exc:
-            messages.error(
-                request, " ".join([exc.message, *[f"{k}: {m}" for k, ms in exc.fields.items() for m in ms]])
-            )
-            return redirect("peace:version", pk=v.pk)
+    action = action_named("peace_index.version.edit")
+    editable = MethodVersion.TRANSITIONS.allows(v.status, "edit")
+    if request.method == "GET":
+        form = ActionForm(action, initial={"name": v.name, "note": v.note, **params_as_fields(v.params)})
+        return _version_page(request, v, county, form if editable else None)
+    if not editable:  # frozen: refused whatever the input, as the API refuses it
+        messages.error(request, _("A published or retired methodology version cannot be changed."))
+        return _version_page(request, v, county, None, status=409)
+    form = ActionForm(action, data=request.POST, context={"request": request, "version": v})
+    if form.submit(lambda d: services.version_draft_update(actor=request.user, version=v, **d)):
+        messages.success(request, _("Draft saved."))
+        return redirect("peace:version", pk=v.pk)
+    return _version_page(request, v, county, form, status=400)
+
+
+@login_required
+@require_POST
+def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    v = get_object_or_404(MethodVersion.objects.select_related("county"), pk=pk)
+    county = _managed_county(request, v.county_id)
+    form = ActionForm(action_named("peace_index.version.publish"), data=request.POST)
+    if form.submit(lambda d: services.version_publish(actor=request.user, version=v)):
         messages.success(request, _("Published. Earlier months are being recomputed under it."))
+        run = form.result
         return redirect("peace:run", pk=run.pk) if run else redirect("peace:methods", pk=county.pk)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.version_draft_update(
-                actor=request.user, version=v, name=d["name"], params=d["params"], note=d["note"]
-            )
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Draft saved."))
-            return redirect("peace:version", pk=v.pk)
-    return render(request, "peace_index/version.html", {"v": v, "county": county, "form": form})
+    for e in form.non_field_errors:
+        messages.error(request, e)
+    return redirect("peace:version", pk=v.pk)
 
 
 @login_required
 @require_POST
 def recompute(request: HttpRequest, pk: int) -> HttpResponse:
     county = _managed_county(request, pk)
-    month = parse_month(request.POST.get("month"))
-    try:
-        run = services.recompute_start(actor=request.user, county=county, months=[month] if month else None)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("peace:methods", pk=county.pk)
-    return redirect("peace:run", pk=run.pk)
+    form = ActionForm(action_named("peace_index.recompute.start"), data=request.POST)
+    if form.submit(
+        lambda d: services.recompute_start(actor=request.user, county=county, months=d.get("months"))
+    ):
+        return redirect("peace:run", pk=form.result.pk)
+    return _methods_page(request, county, recompute_form=form, status=400)
 
 
 @login_required
@@ -377,24 +450,25 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def imports(request: HttpRequest, pk: int) -> HttpResponse:
     county = _managed_county(request, pk)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        upload = d["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            form.add_error("file", _("The file is too large."))
-        else:
-            try:
-                result = services.data_import_file(
-                    actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
-                    last_month=d["last_month"], file_name=upload.name, content=upload.read(),
-                    idempotency_key=request.POST.get("idempotency_key") or None,
-                )  # fmt: skip
-            except DomainError as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("%(n)d rows imported.") % {"n": result.batch.rows})
-                return redirect("peace:imports", pk=county.pk)
+    action = action_named("peace_index.import.file")
+    form = (
+        ActionForm(action, data=request.POST, files=request.FILES)
+        if request.method == "POST"
+        else ActionForm(action)
+    )
+    if request.method == "POST":
+
+        def deliver(d: dict[str, Any]) -> Any:
+            upload = d["file"]
+            return services.data_import_file(
+                actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
+                last_month=d["last_month"], file_name=upload.name, content=upload.read(),
+                idempotency_key=request.POST.get("idempotency_key") or None,
+            )  # fmt: skip
+
+        if form.submit(deliver):
+            messages.success(request, _("%(n)d rows imported.") % {"n": form.result.batch.rows})
+            return redirect("peace:imports", pk=county.pk)
     return render(
         request,
         "peace_index/imports.html",
@@ -404,4 +478,5 @@ def imports(request: HttpRequest, pk: int) -> HttpResponse:
             "batches": ImportBatch.objects.filter(county=county).select_related("created_by")[:20],
             "coverage": DataCoverage.objects.filter(county=county).order_by("-month", "source")[:48],
         },
+        status=400 if request.method == "POST" else 200,
     )

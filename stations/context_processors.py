@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from governance.selectors import jurisdiction_for
 from stations.selectors import GRID_ROLES, STATION_ROLES, user_may_view_board, user_may_view_coverage
+from stations.services.integrations import may_manage_integrations
 
 
 def station_links(request: HttpRequest) -> dict[str, Any]:
@@ -18,6 +19,7 @@ def station_links(request: HttpRequest) -> dict[str, Any]:
             "may_view_coverage": False,
             "may_view_figures": False,
             "uses_grid": False,
+            "may_manage_integrations": False,
         }
     # No query once the user's jurisdiction is loaded for the request.
     board = user_may_view_board(user)
@@ -28,4 +30,5 @@ def station_links(request: HttpRequest) -> dict[str, Any]:
         "may_view_board": board,
         "may_view_coverage": user_may_view_coverage(user),
         "may_view_figures": board or staff,
+        "may_manage_integrations": may_manage_integrations(user),
     }

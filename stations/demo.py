@@ -16,6 +16,8 @@ from stations.services import alert_intake, order_step
 from stations.services.roster import duty_shift_add
 from stations.services.summons import summons_check_in, summons_handle, summons_verify, summons_whistle
 
+# Its place in ``seed_demo`` (governance.contributions): first, the other apps' demos read its stations.
+ORDER = 10
 COUNTY_CODE = "330802"
 HISTORY_DAYS = 365
 HISTORY_ALERTS = 300

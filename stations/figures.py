@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import Region
+from governance.months import add_months
 from stations.models import Alert, ClockBreach, DispatchOrder, Station, Summons
 
 CLOCKS = tuple(ClockBreach.Clock.values)  # accept, contact, on_scene
@@ -31,7 +32,7 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     """The first instant of the month and of the next one, in the current time zone."""
     tz = timezone.get_current_timezone()
     first = month.replace(day=1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    following = add_months(first, 1)
     return (
         timezone.make_aware(datetime(first.year, first.month, 1), tz),
         timezone.make_aware(datetime(following.year, following.month, 1), tz),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import Agency, Grid, Region
 from governance.models.labels import ChoiceLabels
+from governance.transitions import StateTable
 
 
 class Station(models.Model):
@@ -170,6 +171,24 @@ class DispatchOrder(ChoiceLabels, models.Model):
         INVALID = "invalid", _("Invalid")
 
     OPEN = (Status.DISPATCHED, Status.ACCEPTED, Status.CONTACTED, Status.ON_SCENE, Status.HANDLING)
+    # The order's life, one step at a time (``stations.services.dispatch.order_step``). Rows are
+    # in the order the page offers the steps. ``close`` from REDIRECTED is the owning agency's.
+    TRANSITIONS = StateTable(
+        (Status.DISPATCHED, "accept", Status.ACCEPTED),
+        (Status.ACCEPTED, "contact", Status.CONTACTED),
+        (Status.CONTACTED, "arrive", Status.ON_SCENE),
+        (Status.ON_SCENE, "handle", Status.HANDLING),
+        (Status.HANDLING, "resolve", Status.RESOLVED),
+        (Status.ON_SCENE, "transfer", Status.TRANSFERRED),
+        (Status.HANDLING, "transfer", Status.TRANSFERRED),
+        (Status.DISPATCHED, "redirect", Status.REDIRECTED),
+        (Status.ACCEPTED, "redirect", Status.REDIRECTED),
+        (Status.CONTACTED, "redirect", Status.REDIRECTED),
+        (Status.RESOLVED, "close", Status.CLOSED),
+        (Status.TRANSFERRED, "close", Status.CLOSED),
+        (Status.REDIRECTED, "close", Status.CLOSED),
+        (Status.CLOSED, "follow_up", Status.FOLLOWED_UP),
+    )
 
     alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="order")
     # Empty when no station covers the village: the commander board shows those first.
@@ -304,6 +323,16 @@ class Summons(models.Model):
     whistler_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="whistles_blown")
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
     reason = models.TextField(_("reason"), max_length=2000)
+    # Check-in and handling are each agency's (``SummonsTarget``) while the summons is OPEN; the
+    # last agency's handling completes it; the whistler then verifies or reopens.
+    TRANSITIONS = StateTable(
+        (Status.OPEN, "check_in", Status.OPEN),
+        (Status.OPEN, "handle", Status.OPEN),
+        (Status.OPEN, "complete", Status.HANDLED),
+        (Status.HANDLED, "verify", Status.VERIFIED),
+        (Status.HANDLED, "reopen", Status.OPEN),
+    )
+
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(_("whistled at"))
     verified_at = models.DateTimeField(null=True, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from governance.actors import Actor
-from governance.models import Membership
+from governance.models import Agency, Membership, Region
 from governance.selectors import jurisdiction_for
 from stations.models import Summons, SummonsTarget
 from stations.selectors import stations_staffed_by
@@ -45,3 +45,21 @@ def summonses_visible_to(user: Actor) -> QuerySet[Summons]:
         condition |= command
     # The join on targets may repeat a summons; select the ids first so the page stays distinct.
     return base.filter(pk__in=Summons.objects.filter(condition).values("pk"))
+
+
+def summonable_agencies(village: Region, *, besides: int | None = None) -> list[Agency]:
+    """Active agencies serving the village (the ones a whistle may summon there), the whistler's
+    own agency (``besides``) left out; in the order of their names."""
+    agencies = (
+        Agency.objects.filter(active=True)
+        .exclude(pk=besides or 0)
+        .select_related("region")
+        .prefetch_related("served_regions")
+        .order_by("name")
+    )
+    out = []
+    for agency in agencies:
+        paths = [r.path for r in agency.served_regions.all()] or [agency.region.path]
+        if any(village.path.startswith(p) for p in paths):
+            out.append(agency)
+    return out

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stations import views, views_figures, views_grid, views_roster
+from stations import views, views_figures, views_grid, views_integrations, views_roster, views_summons
 
 app_name = "stations"
 urlpatterns = [
@@ -16,7 +16,12 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/step/", views.order_take_step, name="order-step"),
     path("orders/<int:order_id>/redispatch/", views.order_redispatch_view, name="order-redispatch"),
+    path("orders/<int:order_id>/whistle/", views_summons.order_whistle, name="order-whistle"),
     path("alerts/new/", views.alert_new, name="alert-new"),
+    # The whistle (吹哨报到): each agency's report-in and handling; verify or reopen.
+    path("summons/<int:summons_id>/", views_summons.summons_detail, name="summons"),
+    path("summons/<int:summons_id>/verify/", views_summons.summons_verify_view, name="summons-verify"),
+    path("summons/<int:summons_id>/reopen/", views_summons.summons_reopen_view, name="summons-reopen"),
     # Commanders and the county: the board, coverage and monthly figures with their exports.
     path("board/", views.board, name="board"),
     path("board/orders/", views.board_orders, name="board-orders"),
@@ -24,9 +29,17 @@ urlpatterns = [
     path("figures/", views_figures.figures, name="figures"),
     path("figures.csv", views_figures.figures_csv, name="figures-csv"),
     path("figures.xlsx", views_figures.figures_xlsx, name="figures-xlsx"),
+    # The county administrator: keys of integrating systems (Open311).
+    path("integrations/", views_integrations.integrations, name="integrations"),
+    path(
+        "integrations/<int:client_id>/revoke/",
+        views_integrations.integration_revoke,
+        name="integration-revoke",
+    ),
     # The grid worker's phone pages: report, and answer whistles.
     path("grid/", views_grid.grid_home, name="grid-home"),
     path("grid/report/", views_grid.grid_report, name="grid-report"),
+    path("grid/whistle/", views_grid.grid_whistle, name="grid-whistle"),
     path("grid/summons/<int:target_id>/check-in/", views_grid.grid_check_in, name="grid-check-in"),
     path("grid/summons/<int:target_id>/handle/", views_grid.grid_handle, name="grid-handle"),
 ]

@@ -40,9 +40,11 @@ from stations.selectors import (
     user_may_view_coverage,
     villages_covered_by,
 )
-from stations.services import STEPS, alert_intake, order_step
+from stations.services import alert_intake, order_step
 from stations.services.redispatch import order_redispatch
 from stations.services.roster import on_duty_now
+from stations.services.summons import ORDER_FINISHED as WHISTLE_FINISHED
+from stations.summons_selectors import summonses_visible_to
 
 
 def _stations_of(request: HttpRequest) -> list[Station]:
@@ -151,10 +153,19 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_object_or_404(
         orders_visible_to(request.user).prefetch_related("events", "breaches"), pk=order_id
     )
-    next_steps = [name for name, spec in STEPS.items() if order.status in spec.sources]
+    next_steps = DispatchOrder.TRANSITIONS.offered(order.status)
     owners = redirect_agencies_for(order.alert.village) if "redirect" in next_steps else []
+    whistles = summonses_visible_to(request.user).filter(order=order)
     return render(
-        request, "stations/order_detail.html", {"order": order, "next_steps": next_steps, "owners": owners}
+        request,
+        "stations/order_detail.html",
+        {
+            "order": order,
+            "next_steps": next_steps,
+            "owners": owners,
+            "whistles": whistles,
+            "may_whistle": order.status not in WHISTLE_FINISHED,
+        },
     )
 
 

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.actors import Actor
 from governance.errors import DomainError
 from governance.models import Region
@@ -30,7 +32,12 @@ from stations.models import Alert, Summons, SummonsTarget
 from stations.selectors import GRID_ROLES
 from stations.services import alert_intake
 from stations.services.summons import summons_check_in, summons_handle
-from stations.summons_selectors import summons_answering_agency_ids, summonses_visible_to
+from stations.summons_selectors import (
+    summonable_agencies,
+    summons_answering_agency_ids,
+    summonses_visible_to,
+)
+from stations.views_summons import agency_choices, deadlines, whistle_sent
 
 MY_REPORTS_SHOWN = 20
 WHISTLES_SHOWN = 50
@@ -85,18 +92,41 @@ def _villages(user: Actor) -> list[tuple[str, str]]:
 @login_required
 def grid_home(request: HttpRequest) -> HttpResponse:
     _require_grid_user(request)
+    return _home(request)
+
+
+def _home(
+    request: HttpRequest, *, errors: dict[int, ActionForm] | None = None, status: int = 200
+) -> HttpResponse:
     reports = (
         Alert.objects.filter(created_by_id=request.user.pk)
         .select_related("village", "order__station")
         .order_by("-received_at", "-id")[:MY_REPORTS_SHOWN]
     )
     # Whistles still to answer, the earliest deadline first.
-    whistles = (
+    whistles = list(
         _my_targets(request.user)
         .filter(summons__status=Summons.Status.OPEN, handled_at__isnull=True)
         .order_by("check_in_due", "pk")[:WHISTLES_SHOWN]
     )
-    return render(request, "stations/grid_home.html", {"reports": reports, "whistles": whistles})
+    for t in whistles:
+        form = (errors or {}).get(t.pk)
+        t.note_errors = form.errors.get("note", []) if form else []  # type: ignore[attr-defined]
+        t.note_value = request.POST.get("note", "") if form else ""  # type: ignore[attr-defined]
+    # The whistles this user blew, still open or awaiting his verification.
+    blown = (
+        summonses_visible_to(request.user)
+        .filter(whistler_id=request.user.pk)
+        .exclude(status=Summons.Status.VERIFIED)[:WHISTLES_SHOWN]
+    )
+    handle = action_named("stations.summons.handle").input
+    note_label = handle().fields["note"].label if handle else ""
+    return render(
+        request,
+        "stations/grid_home.html",
+        {"reports": reports, "whistles": whistles, "blown": blown, "note_label": note_label},
+        status=status,
+    )
 
 
 @login_required
@@ -132,19 +162,31 @@ def grid_report(request: HttpRequest) -> HttpResponse:
 
 
 def _answer(request: HttpRequest, target_id: int, answer: str) -> HttpResponse:
+    """Check in, or record what was done, for one summoned agency: the declared serializer of the
+    action validates the form; bad input shows the grid page again with the errors (400)."""
     _require_grid_user(request)
     target = get_object_or_404(_my_targets(request.user), pk=target_id)
-    try:
-        if answer == "check_in":
-            summons_check_in(actor=request.user, target=target)
-            messages.success(request, _("Checked in for %(agency)s.") % {"agency": target.agency.name})
-        else:
-            summons_handle(actor=request.user, target=target, note=request.POST.get("note", ""))
-            messages.success(request, _("Recorded what %(agency)s did.") % {"agency": target.agency.name})
-    except DomainError as exc:
-        detail = "; ".join(m for ms in exc.fields.values() for m in ms)
-        messages.error(request, f"{exc.message} {detail}".strip())
-    return redirect(f"{reverse('stations:grid-home')}#whistle-{target.pk}")
+    name = "stations.summons.check_in" if answer == "check_in" else "stations.summons.handle"
+    form = ActionForm(
+        action_named(name),
+        data=request.POST,
+        initial={"agency": target.agency_id},
+        exclude=["agency"],
+    )
+    if answer == "check_in":
+        done = form.submit(lambda d: summons_check_in(actor=request.user, target=target))
+        success = _("Checked in for %(agency)s.") % {"agency": target.agency.name}
+    else:
+        done = form.submit(lambda d: summons_handle(actor=request.user, target=target, note=d["note"]))
+        success = _("Recorded what %(agency)s did.") % {"agency": target.agency.name}
+    if done:
+        messages.success(request, success)
+        return redirect(f"{reverse('stations:grid-home')}#whistle-{target.pk}")
+    if not form.errors.get("note"):
+        # A refusal of the state (not checked in, already verified): said above the page.
+        messages.error(request, " ".join(form.non_field_errors))
+        return redirect(f"{reverse('stations:grid-home')}#whistle-{target.pk}")
+    return _home(request, errors={target.pk: form}, status=400)
 
 
 @login_required
@@ -157,3 +199,36 @@ def grid_check_in(request: HttpRequest, target_id: int) -> HttpResponse:
 @require_POST
 def grid_handle(request: HttpRequest, target_id: int) -> HttpResponse:
     return _answer(request, target_id, "handle")
+
+
+@login_required
+def grid_whistle(request: HttpRequest) -> HttpResponse:
+    """网格有呼: a grid worker, village cadre or township official summons agencies (the police
+    station among them) to a village of his area."""
+    _require_grid_user(request)
+    villages = _villages(request.user)
+    chosen = (
+        request.POST.get("village_code") or request.GET.get("village") or (villages[0][0] if villages else "")
+    )
+    village = Region.objects.filter(code=chosen, level=Region.Level.VILLAGE).first()
+    agencies = summonable_agencies(village) if village is not None else []
+    own = {m.agency_id for m in jurisdiction_for(request.user).memberships}
+    form = ActionForm(
+        action_named("stations.summons.whistle_grid"),
+        data=request.POST if request.method == "POST" else None,
+        context={"request": request},
+        initial={"village_code": chosen},
+        choices={
+            "village_code": villages,
+            "agencies": agency_choices([a for a in agencies if a.pk not in own]),
+        },
+        exclude=["order"],
+    )
+    if sent := whistle_sent(request, form, f"village:{chosen}", lambda d: {"village": d["village_code"]}):
+        return sent
+    return render(
+        request,
+        "stations/grid_whistle.html",
+        {"form": form, "deadlines": deadlines(), "villages": villages, "chosen": chosen},
+        status=400 if form.is_bound else 200,
+    )

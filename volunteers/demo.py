@@ -61,6 +61,8 @@ from volunteers.services import (
     volunteer_vet,
 )
 
+# Its place in ``seed_demo`` (governance.contributions): after the stations.
+ORDER = 20
 # A season: twelve weeks of past tasks, up to yesterday.
 HISTORY_DAYS = 84
 UPCOMING_DAYS = 14

@@ -9,10 +9,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.errors import InvalidTransition
 from governance.models import Agency, Region
 from governance.models.labels import ChoiceLabels
 from governance.pii import mask_id_number, mask_name, mask_phone, pii_decrypt
+from governance.transitions import StateTable
 
 
 class Team(models.Model):
@@ -50,6 +50,19 @@ class Volunteer(models.Model):
         REJECTED = "rejected", pgettext_lazy("volunteer status", "Rejected")
         SUSPENDED = "suspended", pgettext_lazy("volunteer status", "Suspended")
         RETIRED = "retired", pgettext_lazy("volunteer status", "Retired")
+
+    # The life cycle a team's managers drive (services/people.py refuses what it has no row for).
+    TRANSITIONS = StateTable(
+        (Status.APPLIED, "vet", Status.VETTED),
+        (Status.VETTED, "activate", Status.ACTIVE),
+        (Status.SUSPENDED, "activate", Status.ACTIVE),
+        (Status.APPLIED, "reject", Status.REJECTED),
+        (Status.VETTED, "reject", Status.REJECTED),
+        (Status.ACTIVE, "suspend", Status.SUSPENDED),
+        (Status.ACTIVE, "retire", Status.RETIRED),
+        (Status.SUSPENDED, "retire", Status.RETIRED),
+        (Status.VETTED, "retire", Status.RETIRED),
+    )
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("login"), on_delete=models.PROTECT, related_name="volunteer"
@@ -100,11 +113,9 @@ class Volunteer(models.Model):
     def masked_id_number(self) -> str:
         return mask_id_number(pii_decrypt(self.id_number_encrypted)) if self.id_number_encrypted else ""
 
-    def require(self, *statuses: str) -> None:
-        if self.status not in statuses:
-            raise InvalidTransition(
-                _("Not possible while the volunteer is %(status)s.") % {"status": self.get_status_display()}
-            )
+    def step(self, action: str) -> str:
+        """The status ``action`` leads to; refused (InvalidTransition) where the table has no row."""
+        return self.TRANSITIONS.target(self.status, action, state_label=self.get_status_display())
 
 
 class Course(models.Model):
@@ -196,6 +207,13 @@ class Task(ChoiceLabels, models.Model):
         PUBLISHED = "published", pgettext_lazy("volunteer task status", "Published")
         CANCELLED = "cancelled", pgettext_lazy("volunteer task status", "Cancelled")
 
+    # A published task is claimed, edited or called off; a cancelled one is over.
+    TRANSITIONS = StateTable(
+        (Status.PUBLISHED, "claim", Status.PUBLISHED),
+        (Status.PUBLISHED, "edit", Status.PUBLISHED),
+        (Status.PUBLISHED, "cancel", Status.CANCELLED),
+    )
+
     class Recurrence(models.TextChoices):
         NONE = "", _("Once")
         SCHOOL_DAYS = "school_days", _("School days")
@@ -269,6 +287,9 @@ class Task(ChoiceLabels, models.Model):
     def free(self) -> int:
         return max(self.capacity - self.taken, 0)
 
+    def step(self, action: str) -> str:
+        return self.TRANSITIONS.target(self.status, action, state_label=self.get_status_display())
+
 
 class Claim(ChoiceLabels, models.Model):
     """One volunteer's slot on one task."""
@@ -283,6 +304,17 @@ class Claim(ChoiceLabels, models.Model):
         CHECKED_OUT = "checked_out", pgettext_lazy("claim status", "Checked out")
         VERIFIED = "verified", pgettext_lazy("claim status", "Verified")
         NO_SHOW = "no_show", pgettext_lazy("claim status", "No-show")
+
+    TRANSITIONS = StateTable(
+        (Status.CLAIMED, "check_in", Status.CHECKED_IN),
+        (Status.CLAIMED, "cancel", Status.CANCELLED),
+        (Status.CLAIMED, "withdraw", Status.WITHDRAWN),
+        (Status.CLAIMED, "no_show", Status.NO_SHOW),
+        (Status.CLAIMED, "call_off", Status.CALLED_OFF),
+        (Status.CHECKED_IN, "check_out", Status.CHECKED_OUT),
+        (Status.CHECKED_IN, "call_off", Status.CALLED_OFF),
+        (Status.CHECKED_OUT, "verify", Status.VERIFIED),
+    )
 
     # These hold a slot of the task (and count as the volunteer's shift).
     LIVE = (Status.CLAIMED, Status.CHECKED_IN, Status.CHECKED_OUT, Status.VERIFIED)
@@ -340,11 +372,9 @@ class Claim(ChoiceLabels, models.Model):
         """The task's time or place changed after the claim: withdrawing costs nothing."""
         return self.task_version < self.task.version
 
-    def require(self, *statuses: str) -> None:
-        if self.status not in statuses:
-            raise InvalidTransition(
-                _("Not possible: the claim is %(status)s.") % {"status": self.get_status_display()}
-            )
+    def step(self, action: str) -> str:
+        """The status ``action`` leads to; refused (InvalidTransition) where the table has no row."""
+        return self.TRANSITIONS.target(self.status, action, state_label=self.get_status_display())
 
 
 class RewardItem(models.Model):
@@ -356,6 +386,10 @@ class RewardItem(models.Model):
     price = models.PositiveIntegerField(_("price in points"), validators=[MinValueValidator(1)])
     stock = models.PositiveIntegerField(_("in stock"), default=0)
     active = models.BooleanField(_("on sale"), default=True)
+    # A retried creation returns the first item; a retried restock (the same key as the last one)
+    # adds nothing more.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
+    last_restock_key = models.CharField(max_length=100, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -374,6 +408,11 @@ class Redemption(models.Model):
         RESERVED = "reserved", pgettext_lazy("redemption status", "Reserved")
         COLLECTED = "collected", pgettext_lazy("redemption status", "Collected")
         CANCELLED = "cancelled", pgettext_lazy("redemption status", "Cancelled")
+
+    TRANSITIONS = StateTable(
+        (Status.RESERVED, "collect", Status.COLLECTED),
+        (Status.RESERVED, "cancel", Status.CANCELLED),
+    )
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="redemptions")
     item = models.ForeignKey(RewardItem, on_delete=models.PROTECT, related_name="redemptions")
@@ -395,11 +434,9 @@ class Redemption(models.Model):
     def __str__(self) -> str:
         return f"{self.item} · {self.volunteer}"
 
-    def require(self, *statuses: str) -> None:
-        if self.status not in statuses:
-            raise InvalidTransition(
-                _("Not possible: the redemption is %(status)s.") % {"status": self.get_status_display()}
-            )
+    def step(self, action: str) -> str:
+        """The status ``action`` leads to; refused (InvalidTransition) where the table has no row."""
+        return self.TRANSITIONS.target(self.status, action, state_label=self.get_status_display())
 
 
 class PointsEntry(models.Model):

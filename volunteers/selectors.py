@@ -13,7 +13,7 @@ from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef,
 from django.db.models.functions import Coalesce
 
 from governance.actors import Actor
-from governance.models import Membership, Region
+from governance.models import Agency, Membership, Region
 from governance.selectors import jurisdiction_for
 from volunteers.models import Certificate, Claim, PointsEntry, Redemption, RewardItem, Task, Team, Volunteer
 
@@ -74,6 +74,38 @@ def user_may_hand_over(user: Actor, item: RewardItem) -> bool:
     if j.is_superuser or j.covers(MANAGE, item.agency.region.path):
         return True
     return any(m.agency_id == item.agency_id and m.role != Membership.Role.VOLUNTEER for m in j.memberships)
+
+
+SHOP_AGENCY_KINDS = (Agency.Kind.POLICE_STATION, Agency.Kind.TOWNSHIP_GOVERNMENT)
+
+
+def shop_agencies_for(user: Actor) -> QuerySet[Agency]:
+    """The agencies whose reward shop the user runs: the staff of an agency (not its volunteers),
+    those who manage volunteers over its seat, and the leaders of a team it hosts."""
+    if user is None or not user.is_authenticated:
+        return Agency.objects.none()
+    j = jurisdiction_for(user)
+    if j.is_superuser:
+        return Agency.objects.filter(kind__in=SHOP_AGENCY_KINDS)
+    condition = Q(pk__in=[m.agency_id for m in j.memberships if m.role != Membership.Role.VOLUNTEER])
+    condition |= Q(pk__in=Team.objects.filter(leaders=user.pk).values("agency_id"))
+    managed = j.region_filter(MANAGE, prefix="region__")
+    if managed is not None:
+        condition |= managed
+    # Shops are run where teams are: police stations and township governments.
+    return Agency.objects.filter(condition, kind__in=SHOP_AGENCY_KINDS)
+
+
+def user_may_stock(user: Actor, agency: Agency) -> bool:
+    """Create, price, restock and withdraw the items of an agency's shop (see shop_agencies_for).
+    ``None`` is the system itself (demo data)."""
+    if user is None:
+        return True
+    return shop_agencies_for(user).filter(pk=agency.pk).exists()
+
+
+def items_stocked_by(user: Actor) -> QuerySet[RewardItem]:
+    return RewardItem.objects.filter(agency__in=shop_agencies_for(user)).select_related("agency")
 
 
 def _team_condition(user: Actor, prefix: str) -> Q | None:

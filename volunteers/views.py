@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from governance.errors import DomainError
+from governance.errors import DomainError, PermissionDenied
 from governance.geo import distance_m
 from governance.replicas import replica_ok
 from volunteers.models import Certificate, Claim, Course, Redemption, Task, Team, Volunteer
@@ -34,6 +35,7 @@ from volunteers.selectors import (
     Near,
     claims_visible_to,
     redemptions_visible_to,
+    shop_agencies_for,
     shop_for,
     star_progress,
     tasks_open_for,
@@ -292,15 +294,26 @@ def redeem(request: HttpRequest, item_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def redemption_cancel_view(request: HttpRequest, redemption_id: int) -> HttpResponse:
-    volunteer = _volunteer(request)
-    redemption = get_object_or_404(Redemption, pk=redemption_id, volunteer=volunteer)
+    """The volunteer cancels his reservation from the shop, or the agency's staff from the team
+    page (the item will not be collected): the points go back either way."""
+    redemption = get_object_or_404(
+        redemptions_visible_to(request.user).select_related("volunteer"), pk=redemption_id
+    )
+    own = redemption.volunteer.user_id == request.user.pk
     try:
-        redemption_cancel(actor=request.user, redemption=redemption)
+        redemption_cancel(actor=request.user, redemption=redemption, reason=request.POST.get("reason", ""))
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
     except DomainError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("Redemption cancelled; your points are back."))
-    return redirect("volunteers:shop")
+        messages.success(
+            request,
+            _("Redemption cancelled; your points are back.")
+            if own
+            else _("Redemption cancelled; the points are refunded."),
+        )
+    return redirect("volunteers:shop" if own else "volunteers:team")
 
 
 class ApplyForm(forms.Form):
@@ -364,15 +377,31 @@ def team(request: HttpRequest) -> HttpResponse:
         team_id__in=ids, status__in=[Volunteer.Status.APPLIED, Volunteer.Status.VETTED]
     )
     to_verify = claims_visible_to(request.user).filter(task__team_id__in=ids, status=Claim.Status.CHECKED_OUT)
+    now = timezone.now()
     upcoming = Task.objects.filter(
-        team_id__in=ids, status=Task.Status.PUBLISHED, starts_at__gt=timezone.now()
+        team_id__in=ids, status=Task.Status.PUBLISHED, starts_at__gt=now
     ).select_related("team")
+    # Claims still "claimed" once their task has started: the volunteer came (he checks in) or
+    # did not (the leader records a no-show), as Claim.TRANSITIONS offers.
+    absent = (
+        claims_visible_to(request.user)
+        .filter(
+            task__team_id__in=ids,
+            status__in=Claim.TRANSITIONS.sources("no_show"),
+            task__starts_at__lte=now,
+            task__starts_at__gte=now - timedelta(days=7),
+        )
+        .select_related("task", "volunteer")
+        .order_by("task__starts_at")
+    )
     return render(
         request,
         "volunteers/team.html",
         {
             "teams": teams,
             "upcoming": upcoming.order_by("starts_at", "pk")[:TASKS_SHOWN],
+            "absent": absent[:100],
+            "runs_shop": shop_agencies_for(request.user).exists(),
             "pending": pending[:100],
             "to_verify": to_verify.order_by("task__starts_at")[:100],
             "to_hand_over": redemptions_visible_to(request.user).filter(status=Redemption.Status.RESERVED)[
@@ -385,6 +414,10 @@ def team(request: HttpRequest) -> HttpResponse:
 def _team_step(request: HttpRequest, act: Callable[[], object], done: str) -> HttpResponse:
     try:
         act()
+    except PermissionDenied as exc:
+        # A refusal of right answers 403, as the API does (one's own claim is visible, not one's
+        # to verify).
+        raise DjangoPermissionDenied(exc.message) from exc
     except DomainError as exc:
         _error(request, exc)
     else:
@@ -448,6 +481,7 @@ def _member_page(
 ) -> HttpResponse:
     context = {
         "member": member,
+        "steps": Volunteer.TRANSITIONS.offered(member.status, among=("suspend", "reject", "retire")),
         "may_unmask": user_may_unmask_volunteer(request.user, member),
         "fields": list(UNMASK_FIELDS.items()),
         "errors": {},

@@ -36,17 +36,11 @@ from disputes.models import (
 )
 from disputes.selectors import LedgerQuery, user_may_manage, user_may_mediate, user_may_unmask_parties
 from disputes.services import PartyInput, TermInput, Triage
+from disputes.services.registration import PERSON_TRIGGERS
 from governance.models import Agency, Region
 from governance.spreadsheets import MAX_UPLOAD_BYTES
 
 TEXT = 500
-ESCALATION_TRIGGERS = [
-    ("party_request", _("a party's request")),
-    ("red_risk", _("red risk")),
-    ("group", _("five or more parties")),
-    ("cross_village", _("parties in more than one village")),
-    ("government_party", _("a government body is a party")),
-]
 COMPLEXITY = [("simple", _("Simple")), ("complex", _("Complex")), ("difficult", _("Difficult"))]
 
 
@@ -294,17 +288,22 @@ class LedgerQuerySerializer(serializers.Serializer):
 
 
 class PartyInputSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Party.Role.choices)
-    kind = serializers.ChoiceField(choices=Party.Kind.choices, required=False, default=Party.Kind.PERSON)
-    name = serializers.CharField(max_length=100)
-    phone = _text(20, help_text="Mobile number; stored encrypted, shown masked.")
-    id_number = _text(18, help_text="Resident ID number (GB 11643); stored encrypted, shown masked.")
-    household_code = _text(30)
-    village = _text(12, help_text="Code of the party's village, if not the case's.")
-    claim_amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    role = serializers.ChoiceField(label=_("Role"), choices=Party.Role.choices)
+    kind = serializers.ChoiceField(
+        label=_("Kind"), choices=Party.Kind.choices, required=False, default=Party.Kind.PERSON
     )
-    note = _text(300)
+    name = serializers.CharField(label=_("Name"), max_length=100)
+    phone = _text(20, label=_("Mobile phone"), help_text=_("Stored encrypted, shown masked."))
+    id_number = _text(18, label=_("ID number"), help_text=_("Stored encrypted, shown masked."))
+    household_code = _text(30, label=_("Household number"))
+    village = _text(
+        12, label=_("Village code"), help_text=_("Code of the party's village, if not the case's.")
+    )
+    claim_amount = serializers.DecimalField(
+        label=_("Amount claimed (yuan)"), max_digits=14, decimal_places=2, min_value=0, required=False,
+        allow_null=True, default=None,
+    )  # fmt: skip
+    note = _text(300, label=_("Note"))
 
     class Meta:
         list_serializer_class = RowsListSerializer
@@ -316,52 +315,85 @@ def party_input(data: dict[str, Any]) -> PartyInput:
 
 
 class DisputeRegisterSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Dispute.Channel.choices)
-    category = serializers.ChoiceField(choices=Category.choices)
-    village = serializers.CharField(max_length=12, help_text="Village code.")
-    summary = serializers.CharField(max_length=200)
-    description = _text(4000)
+    channel = serializers.ChoiceField(label=_("Found through"), choices=Dispute.Channel.choices)
+    category = serializers.ChoiceField(label=_("Category"), choices=Category.choices)
+    village = serializers.CharField(label=_("Village"), max_length=12, help_text=_("Village code."))
+    summary = serializers.CharField(label=_("Summary of the dispute"), max_length=200)
+    description = _text(4000, label=_("Description"))
     amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, default=Decimal(0)
+        label=_("Amount in dispute (yuan)"), max_digits=14, decimal_places=2, min_value=0, required=False,
+        default=Decimal(0),
+    )  # fmt: skip
+    people_involved = serializers.IntegerField(
+        label=_("People involved"), min_value=1, required=False, allow_null=True, default=None
     )
-    people_involved = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    risk = serializers.ChoiceField(choices=Dispute.Risk.choices, required=False, default=Dispute.Risk.BLUE)
-    government_party = serializers.BooleanField(required=False, default=False)
-    grid = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Grid id.")
-    parties = PartyInputSerializer(many=True, help_text="At least one applicant and one respondent.")
+    risk = serializers.ChoiceField(
+        label=_("Risk level"), choices=Dispute.Risk.choices, required=False, default=Dispute.Risk.BLUE
+    )
+    government_party = serializers.BooleanField(
+        label=_("A government body is a party"), required=False, default=False
+    )
+    grid = serializers.IntegerField(
+        label=_("Grid"), required=False, allow_null=True, default=None, help_text=_("Grid id.")
+    )
+    parties = PartyInputSerializer(
+        many=True, label=_("Parties"), help_text=_("At least one applicant and one respondent.")
+    )
 
 
 class TriageSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=[(c, c) for c in Triage.CHOICES])
-    reason = _text(help_text="Required unless the case is accepted.")
-    advised_route = _text(help_text="Required when referred to police.")
+    decision = serializers.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (Triage.ACCEPT, _("Mediate here")),
+            (
+                Triage.NOT_ACCEPTED,
+                _("Not accepted: already in court, arbitration or an administrative process"),
+            ),
+            (Triage.REFER_POLICE, _("Refer to the police: may turn into a public-order or criminal case")),
+        ],
+    )
+    complexity = serializers.ChoiceField(
+        label=_("Complexity"), choices=COMPLEXITY, required=False, default="simple"
+    )
+    urgent = serializers.BooleanField(label=_("Urgent"), required=False, default=False)
+    reason = _text(label=_("Reason"), help_text=_("Required unless the case is accepted."))
+    advised_route = _text(label=_("Route advised"), help_text=_("Required when referred to police."))
     other_process = serializers.ChoiceField(
-        choices=Dispute.OtherProcess.choices, required=False, allow_blank=True, default="",
-        help_text="Not accepted: the process the dispute is already in.",
+        label=_("Already in"), choices=Dispute.OtherProcess.choices, required=False, allow_blank=True,
+        default="", help_text=_("Not accepted: the process the dispute is already in."),
     )  # fmt: skip
-    other_process_status = _text(200)
-    complexity = serializers.ChoiceField(choices=COMPLEXITY, required=False, default="simple")
-    urgent = serializers.BooleanField(required=False, default=False)
+    other_process_status = _text(200, label=_("Status of that process"))
 
 
 class ConsentSerializer(serializers.Serializer):
-    rights_informed = serializers.BooleanField(help_text="The party was told their rights (art. 23).")
+    rights_informed = serializers.BooleanField(
+        label=_("The party was told their rights and duties in mediation"),
+        help_text=_("People's Mediation Law art. 23."),
+    )
 
 
 class ProgressSerializer(serializers.Serializer):
-    progress = serializers.ChoiceField(choices=Party.Progress.choices)
-    note = _text(300)
+    progress = serializers.ChoiceField(label=_("Progress"), choices=Party.Progress.choices)
+    note = _text(300, label=_("Note"))
 
 
 class PartyUnmaskSerializer(serializers.Serializer):
     field = serializers.ChoiceField(
-        choices=[("name", _("name")), ("phone", _("mobile phone")), ("id_number", _("ID number"))]
+        label=_("Data"),
+        choices=[("phone", _("Mobile phone")), ("id_number", _("ID number")), ("name", _("Full name"))],
     )
-    reason = serializers.CharField(min_length=4, max_length=TEXT)
+    reason = serializers.CharField(label=_("Reason (logged)"), min_length=4, max_length=TEXT)
 
 
 class ImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV (UTF-8 or GB18030) or XLSX; the first row names the columns.")
+    file = serializers.FileField(
+        label=_("Spreadsheet of parties (.csv or .xlsx)"),
+        help_text=_(
+            "First row: role, kind, name, phone, id_number, household_code, claim_amount, note "
+            "(or 角色, 类型, 姓名, 手机号, 身份证号, 户号, 诉求金额, 备注)."
+        ),
+    )
 
     def validate_file(self, file: Any) -> Any:
         # Refuse before reading it into memory; the importer checks the same limit on the content.
@@ -384,18 +416,21 @@ class CasePartyField(serializers.PrimaryKeyRelatedField):
 
 
 class AssignSerializer(serializers.Serializer):
-    mediator = serializers.PrimaryKeyRelatedField(queryset=Mediator.objects.select_related("user__profile"))
-    chosen_by = CasePartyField(
-        required=False, allow_null=True, default=None, help_text="The party who chose this mediator."
+    mediator = serializers.PrimaryKeyRelatedField(
+        label=_("Mediator"), queryset=Mediator.objects.select_related("user__profile")
     )
+    chosen_by = CasePartyField(
+        label=_("Chosen by the party"), required=False, allow_null=True, default=None,
+        help_text=_("The party who chose this mediator."),
+    )  # fmt: skip
 
 
 class RecuseSerializer(serializers.Serializer):
-    party = CasePartyField(help_text="The party asking for the recusal.")
-    reason = serializers.CharField(max_length=TEXT)
+    party = CasePartyField(label=_("Asked by"), help_text=_("The party asking for the recusal."))
+    reason = serializers.CharField(label=_("Reason"), max_length=TEXT)
     replacement = serializers.PrimaryKeyRelatedField(
-        queryset=Mediator.objects.select_related("user__profile"), required=False, allow_null=True,
-        default=None, help_text="Else the best available proposal.",
+        label=_("Replacement"), queryset=Mediator.objects.select_related("user__profile"), required=False,
+        allow_null=True, default=None, help_text=_("Empty: the best available mediator proposed for the case."),
     )  # fmt: skip
 
 
@@ -435,30 +470,34 @@ class ProposalSerializer(serializers.Serializer):
 
 class SessionInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=Session.Kind.choices, required=False, default=Session.Kind.MEDIATION
+        label=_("Kind"), choices=Session.Kind.choices, required=False, default=Session.Kind.MEDIATION
     )
-    held_at = serializers.DateTimeField()
+    held_at = serializers.DateTimeField(label=_("Held at"))
     room = serializers.PrimaryKeyRelatedField(
-        queryset=MediationRoom.objects.all(), required=False, allow_null=True, default=None
-    )
-    place = _text(200, help_text="Required without a room.")
-    attendees = serializers.CharField(max_length=500)
-    minutes = serializers.CharField(max_length=10000)
-    public = serializers.BooleanField(required=False, default=False)
-    agencies = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.filter(active=True), many=True, required=False, default=list,
-        help_text="Agencies present; a consultation brings at least two.",
+        label=_("Mediation room"), queryset=MediationRoom.objects.all(), required=False, allow_null=True,
+        default=None,
     )  # fmt: skip
+    place = _text(200, label=_("Place"), help_text=_("Required without a room."))
+    attendees = serializers.CharField(label=_("Attendees"), max_length=500)
+    minutes = serializers.CharField(label=_("Minutes"), max_length=10000)
+    agencies = serializers.PrimaryKeyRelatedField(
+        label=_("Agencies present"), queryset=Agency.objects.filter(active=True), many=True, required=False,
+        default=list, help_text=_("A consultation brings at least two."),
+    )  # fmt: skip
+    public = serializers.BooleanField(label=_("Public session"), required=False, default=False)
 
 
 class TermInputSerializer(serializers.Serializer):
-    obligor = serializers.IntegerField(help_text="Id of the party who performs the term.")
-    description = serializers.CharField(max_length=500)
-    due_date = serializers.DateField()
-    amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    obligor = serializers.IntegerField(
+        label=_("Obligor"), help_text=_("Id of the party who performs the term.")
     )
-    method = _text(200)
+    description = serializers.CharField(label=_("Term"), max_length=500)
+    due_date = serializers.DateField(label=_("Due date"))
+    amount = serializers.DecimalField(
+        label=_("Amount (yuan)"), max_digits=14, decimal_places=2, min_value=0, required=False,
+        allow_null=True, default=None,
+    )  # fmt: skip
+    method = _text(200, label=_("How"))
 
     class Meta:
         list_serializer_class = RowsListSerializer
@@ -470,72 +509,145 @@ def term_input(data: dict[str, Any]) -> TermInput:
 
 
 class AgreementDraftSerializer(serializers.Serializer):
-    facts = serializers.CharField(max_length=5000)
-    responsibilities = serializers.CharField(max_length=5000)
-    terms = TermInputSerializer(many=True, allow_empty=True)
+    facts = serializers.CharField(label=_("Facts of the dispute"), max_length=5000)
+    responsibilities = serializers.CharField(label=_("Each side's responsibility"), max_length=5000)
+    terms = TermInputSerializer(many=True, allow_empty=True, label=_("Terms"))
 
 
 class SignSerializer(serializers.Serializer):
     signed_by = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the parties who signed; every principal must."
-    )
+        label=_("Signed by"), child=serializers.IntegerField(),
+        help_text=_("Every applicant and respondent must sign."),
+    )  # fmt: skip
 
 
 class JudicialApplySerializer(serializers.Serializer):
-    court = serializers.CharField(max_length=100)
+    court = serializers.CharField(label=_("Court"), max_length=100)
 
 
 class JudicialAnswerSerializer(serializers.Serializer):
-    confirmed = serializers.BooleanField()
-    note = _text(help_text="The court's reasons; required when rejected.")
+    confirmed = serializers.BooleanField(label=_("The court confirmed the agreement"))
+    note = _text(label=_("Court's reasons"), help_text=_("Required when rejected."))
 
 
 class BreachSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=TEXT, help_text="What was not performed.")
-    next_route = serializers.CharField(max_length=TEXT)
+    note = serializers.CharField(label=_("What was not performed"), max_length=TEXT)
+    next_route = serializers.CharField(label=_("Next route"), max_length=TEXT)
 
 
 class EscalateSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=TEXT)
-    trigger = serializers.ChoiceField(choices=ESCALATION_TRIGGERS, required=False, default="party_request")
+    trigger = serializers.ChoiceField(
+        label=_("Why"), choices=PERSON_TRIGGERS, required=False, default="party_request"
+    )
+    reason = serializers.CharField(label=_("Reason"), max_length=TEXT)
     sector_agency = serializers.PrimaryKeyRelatedField(
-        queryset=Agency.objects.filter(active=True), required=False, allow_null=True, default=None,
-        help_text="Escalate to this sector authority (required above the county).",
+        label=_("Sector authority"), queryset=Agency.objects.filter(active=True), required=False,
+        allow_null=True, default=None, help_text=_("Only to hand the case to a sector authority."),
     )  # fmt: skip
 
 
 class ExtendSerializer(serializers.Serializer):
-    days = serializers.IntegerField()
-    both_parties_consent = serializers.BooleanField()
+    days = serializers.IntegerField(label=_("Extend by (days)"), initial=15)
+    both_parties_consent = serializers.BooleanField(label=_("Both parties agree to a longer mediation"))
 
 
 class TerminateSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=TEXT)
-    advised_route = serializers.CharField(max_length=TEXT, help_text="The routes left to the parties.")
+    reason = serializers.CharField(label=_("Reason"), max_length=TEXT)
+    advised_route = serializers.CharField(label=_("Routes left to the parties"), max_length=TEXT)
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=TEXT)
+    reason = serializers.CharField(label=_("Reason"), max_length=TEXT)
 
 
 class FollowUpInputSerializer(serializers.Serializer):
-    satisfaction = serializers.IntegerField(help_text="1 to 5.")
-    recurred = serializers.BooleanField(required=False, default=False)
-    note = _text(1000, help_text="Required when the dispute recurred.")
+    satisfaction = serializers.IntegerField(label=_("Satisfaction"), help_text=_("1 to 5."), initial=5)
+    recurred = serializers.BooleanField(label=_("The dispute recurred"), required=False, default=False)
+    note = _text(1000, label=_("Note"), help_text=_("Required when the dispute recurred."))
 
 
 class TaskInputSerializer(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(active=True))
-    title = serializers.CharField(max_length=200)
-    due_at = serializers.DateTimeField()
+    agency = serializers.PrimaryKeyRelatedField(
+        label=_("Agency"), queryset=Agency.objects.filter(active=True)
+    )
+    title = serializers.CharField(label=_("Task"), max_length=200)
+    due_at = serializers.DateTimeField(label=_("Due"))
 
 
 class TaskDoneSerializer(serializers.Serializer):
-    result = serializers.CharField(max_length=TEXT)
+    result = serializers.CharField(label=_("Result"), max_length=TEXT)
 
 
 class AgencyAddSerializer(serializers.Serializer):
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(active=True))
+    agency = serializers.PrimaryKeyRelatedField(
+        label=_("Agency"), queryset=Agency.objects.filter(active=True)
+    )
+
+
+# --- the case page's picks --------------------------------------------------------------------
+# The API takes some objects from the URL (``parties/<id>/consent``); the case page serves all its
+# actions at one URL, so there the form picks the object among the case's own. Each page
+# serializer below is the API's input plus that one pick field, first.
+
+
+class CaseObjectField(serializers.PrimaryKeyRelatedField):
+    """One of the objects ``of(dispute)`` of the case in the context (``dispute``)."""
+
+    def __init__(self, *, of: Any, **kwargs: Any) -> None:
+        self.of = of
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        return self.of(self.context["dispute"])
+
+
+class _PartyPick(serializers.Serializer):
+    party = CaseObjectField(of=lambda d: d.parties.all(), label=_("Party"))
+
+
+class _MediatorPick(serializers.Serializer):
+    mediator = serializers.PrimaryKeyRelatedField(
+        label=_("Mediator to recuse"), queryset=Mediator.objects.select_related("user__profile")
+    )
+
+
+class _ObligationPick(serializers.Serializer):
+    obligation = CaseObjectField(
+        of=lambda d: Obligation.objects.select_related("agreement").filter(agreement__dispute=d),
+        label=_("Term"),
+    )
+
+
+class _TaskPick(serializers.Serializer):
+    task = CaseObjectField(of=lambda d: d.tasks.select_related("agency"), label=_("Task"))
+
+
+class ConsentPageSerializer(_PartyPick, ConsentSerializer):
+    pass
+
+
+class ProgressPageSerializer(_PartyPick, ProgressSerializer):
+    pass
+
+
+class PartyUnmaskPageSerializer(_PartyPick, PartyUnmaskSerializer):
+    pass
+
+
+class RecusePageSerializer(_MediatorPick, RecuseSerializer):
+    pass
+
+
+class PerformPageSerializer(_ObligationPick):
+    pass
+
+
+class BreachPageSerializer(_ObligationPick, BreachSerializer):
+    pass
+
+
+class TaskDonePageSerializer(_TaskPick, TaskDoneSerializer):
+    pass
 
 
 # --- screening --------------------------------------------------------------------------------
@@ -567,12 +679,12 @@ class ScreeningCampaignSerializer(serializers.ModelSerializer):
 
 
 class CampaignInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    season = serializers.ChoiceField(choices=ScreeningCampaign.Season.choices)
-    region = serializers.CharField(max_length=12, help_text="Code of the area swept.")
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
-    focus = _text(300)
+    name = serializers.CharField(label=_("Name"), max_length=100)
+    season = serializers.ChoiceField(label=_("Season"), choices=ScreeningCampaign.Season.choices)
+    region = serializers.CharField(label=_("Area"), max_length=12, help_text=_("Code of the area swept."))
+    starts_on = serializers.DateField(label=_("Starts"))
+    ends_on = serializers.DateField(label=_("Ends"))
+    focus = _text(300, label=_("Focus"))
 
     def validate_region(self, code: str) -> Region:
         region = Region.objects.filter(code=code).first()
@@ -582,12 +694,12 @@ class CampaignInputSerializer(serializers.Serializer):
 
 
 class CampaignAssignSerializer(serializers.Serializer):
-    village = serializers.CharField(max_length=12, help_text="Village code.")
+    village = serializers.CharField(label=_("Village"), max_length=12, help_text=_("Village code."))
     worker = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
-        help_text="Username of the grid worker.",
+        label=_("Grid worker"), slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
+        help_text=_("Username of the grid worker."),
     )  # fmt: skip
-    households = serializers.IntegerField()
+    households = serializers.IntegerField(label=_("Households to visit"))
 
     def validate_village(self, code: str) -> Region:
         village = Region.objects.filter(code=code, level=Region.Level.VILLAGE).first()
@@ -597,14 +709,17 @@ class CampaignAssignSerializer(serializers.Serializer):
 
 
 class VisitInputSerializer(serializers.Serializer):
-    household = serializers.CharField(max_length=100)
-    result = serializers.ChoiceField(choices=ScreeningVisit.Result.choices)
-    note = _text()
+    household = serializers.CharField(label=_("Household"), max_length=100)
+    result = serializers.ChoiceField(label=_("Result"), choices=ScreeningVisit.Result.choices)
+    note = _text(label=_("Note"))
     category = serializers.ChoiceField(
-        choices=Category.choices, required=False, allow_blank=True, default="", help_text="For a finding."
+        label=_("Category"), choices=Category.choices, required=False, allow_blank=True, default="",
+        help_text=_("For a finding."),
+    )  # fmt: skip
+    summary = _text(200, label=_("Summary of the dispute"), help_text=_("For a finding."))
+    parties = PartyInputSerializer(
+        many=True, required=False, default=list, label=_("Parties"), help_text=_("For a finding.")
     )
-    summary = _text(200, help_text="For a finding: the dispute's summary.")
-    parties = PartyInputSerializer(many=True, required=False, default=list, help_text="For a finding.")
 
 
 class VisitSerializer(serializers.ModelSerializer):

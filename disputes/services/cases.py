@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes import tasks
 from disputes.models import Assignment, CaseTask, Dispute, FollowUp, Party, Tier
 from disputes.selectors import (
     tier_policy,
@@ -25,13 +24,14 @@ from disputes.selectors import (
     user_may_view,
 )
 from disputes.services.common import locked, person, record_event, require_text
+from disputes.services.registration import PERSON_TRIGGERS
 from governance.actors import Actor
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Agency
 from governance.pii import pii_decrypt
 from governance.selectors import jurisdiction_for
-from governance.services.audit import audit_record
+from governance.services.people import unmask_reason, unmask_record
 
 S = Dispute.Status
 # People's Mediation practice: a mediation is concluded within 30 days unless both parties agree.
@@ -94,9 +94,9 @@ def dispute_triage(
         errors["complexity"] = [_("Choose simple, complex or difficult.")]
     if errors:
         raise ValidationFailed(_("The triage is not valid."), fields=errors)
-    dispute.require(S.REGISTERED)
+    action = {Triage.ACCEPT: "triage", Triage.NOT_ACCEPTED: "triage_not_accepted"}
     before = dispute.status
-    dispute.status = target[decision]
+    dispute.status = dispute.refuse_unless(action.get(decision, "triage_refer_police"))
     dispute.triage_reason = reason
     dispute.advised_route = advised_route
     update = ["status", "triage_reason", "advised_route", "updated_at"]
@@ -147,7 +147,7 @@ def party_consent(*, actor: Actor, party: Party, rights_informed: bool, now: dat
             _("Tell the party their rights before recording consent."),
             fields={"rights_informed": [_("The party must be told their rights first.")]},
         )
-    dispute.require(S.REGISTERED, S.TRIAGED)
+    dispute.refuse_unless("consent")
     party.consented_at = now
     party.rights_informed_at = now
     party.save(update_fields=["consented_at", "rights_informed_at"])
@@ -172,7 +172,7 @@ def dispute_accept(*, actor: Actor, dispute: Dispute, now: datetime | None = Non
         raise PermissionDenied(_("You may not accept this case."))
     if dispute.status == S.ACCEPTED:
         return dispute
-    dispute.require(S.TRIAGED)
+    dispute.refuse_unless("accept")
     principals = list(dispute.parties.filter(role__in=[Party.Role.APPLICANT, Party.Role.RESPONDENT]))
     if {p.role for p in principals} != {Party.Role.APPLICANT, Party.Role.RESPONDENT}:
         raise InvalidTransition(_("Add the applicant and the respondent before accepting the case."))
@@ -212,9 +212,11 @@ def dispute_escalate(
         raise PermissionDenied(_("You may not escalate this case."))
     errors: dict[str, list[str]] = {}
     reason = require_text(errors, "reason", reason, limit=500)
+    if trigger not in dict(PERSON_TRIGGERS):
+        errors["trigger"] = [_("Choose why the case goes up a tier.")]
     if errors:
         raise ValidationFailed(_("Give the reason for escalating."), fields=errors)
-    dispute.require(*Dispute.OPEN_STATUSES, S.BREACH)
+    dispute.refuse_unless("escalate")
     if sector_agency is None and dispute.tier >= Tier.COUNTY:
         raise InvalidTransition(
             _("The case is already at the county; name the sector authority to escalate to.")
@@ -238,7 +240,7 @@ def dispute_escalate(
         data={"from_tier": before_tier, "to_tier": dispute.tier, "reasons": [trigger]},
         audit_changes={"tier": [before_tier, dispute.tier]},
     )
-    on_commit_delay(tasks.notify_escalated_task, [dispute.pk])
+    on_commit_delay("disputes.notify_escalated", [dispute.pk])
     return dispute
 
 
@@ -258,7 +260,7 @@ def mediation_extend(
         errors["days"] = [_("Extend by 1 to 60 days.")]
     if errors:
         raise ValidationFailed(_("The extension is not valid."), fields=errors)
-    dispute.require(*Dispute.MEDIATING_STATUSES, S.AGREEMENT)
+    dispute.refuse_unless("extend")
     assert dispute.mediation_deadline is not None
     before = dispute.mediation_deadline
     dispute.mediation_deadline = before + timedelta(days=days)
@@ -300,9 +302,8 @@ def dispute_terminate(
     advised_route = require_text(errors, "advised_route", advised_route, limit=500)
     if errors:
         raise ValidationFailed(_("Give the reason and the routes left to the parties."), fields=errors)
-    dispute.require(*Dispute.MEDIATING_STATUSES, S.AGREEMENT, S.BREACH)
     before = dispute.status
-    dispute.status = S.TERMINATED
+    dispute.status = dispute.refuse_unless("terminate")
     dispute.triage_reason, dispute.advised_route = reason, advised_route
     dispute.closed_at = now
     dispute.tier_deadline = None
@@ -334,7 +335,7 @@ def dispute_reopen(*, actor: Actor, dispute: Dispute, reason: str, now: datetime
     reason = require_text(errors, "reason", reason, limit=500)
     if errors:
         raise ValidationFailed(_("Give the reason for reopening."), fields=errors)
-    dispute.require(S.BREACH)
+    dispute.refuse_unless("reopen")
     _reopen(dispute, actor=actor, at=now, note=reason)
     return dispute
 
@@ -382,7 +383,7 @@ def follow_up_record(
     note = require_text(errors, "note", note, limit=1000, required=recurred)
     if errors:
         raise ValidationFailed(_("The follow-up is not valid."), fields=errors)
-    dispute.require(S.FOLLOW_UP)
+    dispute.refuse_unless("follow_up_recurred" if recurred else "follow_up")
     visit = FollowUp.objects.create(
         dispute=dispute,
         visited_at=now,
@@ -450,7 +451,7 @@ def case_task_create(
         note=f"{agency.name}: {title}",
         data={"task": task.pk},
     )
-    on_commit_delay(tasks.notify_task_task, task.pk)
+    on_commit_delay("disputes.notify_task", task.pk)
     return task
 
 
@@ -516,14 +517,7 @@ def dispute_add_agency(
 @transaction.atomic
 def party_unmask(*, actor: Actor, party: Party, field: str, reason: str) -> str:
     """A party's phone or ID number in clear, for a stated reason, logged (PIPL art. 51)."""
-    if field not in ("phone", "id_number", "name"):
-        raise ValidationFailed(_("This field cannot be unmasked."), fields={"field": [_("Unknown field.")]})
-    errors: dict[str, list[str]] = {}
-    reason = (reason or "").strip()
-    if len(reason) < 4:
-        errors["reason"] = [_("Give the reason for seeing this data (at least 4 characters).")]
-    if errors:
-        raise ValidationFailed(_("Give the reason for seeing this data."), fields=errors)
+    reason = unmask_reason(field=field, fields=("phone", "id_number", "name"), reason=reason)
     dispute = Dispute.objects.select_related("village").get(pk=party.dispute_id)
     if not user_may_unmask_parties(actor, dispute):
         raise PermissionDenied(_("You may not see this party's data unmasked."))
@@ -532,11 +526,5 @@ def party_unmask(*, actor: Actor, party: Party, field: str, reason: str) -> str:
     else:
         token = party.phone_encrypted if field == "phone" else party.id_number_encrypted
         value = pii_decrypt(token) if token else ""
-    audit_record(
-        actor=actor,
-        verb="personal_data.unmask",
-        target=dispute,
-        changes={f"party:{party.pk}:{field}": [None, None]},
-        reason=reason,
-    )
+    unmask_record(actor=actor, target=dispute, field=f"party:{party.pk}:{field}", reason=reason)
     return value

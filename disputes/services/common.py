@@ -10,13 +10,9 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from disputes.models import Dispute, DisputeEvent
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.errors import NotFound, PermissionDenied
 from governance.services.audit import audit_record
-
-
-def user_of(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def person(actor: Actor) -> User:

@@ -16,7 +16,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
-from disputes import tasks
 from disputes.models import Agreement, Dispute, DisputeEvent, Obligation, Tier, TierPolicy
 from disputes.selectors import DEFAULT_TIME_BOX_DAYS
 from governance.background import on_commit_delay
@@ -133,7 +132,7 @@ def _move(update_sql: str, params: list[Any], *, verb: str, now: datetime, data:
             )
             ids = [int(row[0]) for row in cursor.fetchall()]
     for start in range(0, len(ids), NOTIFY_BATCH):
-        on_commit_delay(tasks.notify_escalated_task, ids[start : start + NOTIFY_BATCH])
+        on_commit_delay("disputes.notify_escalated", ids[start : start + NOTIFY_BATCH])
     return len(ids)
 
 
@@ -182,5 +181,5 @@ def reminder_sweep(*, now: datetime | None = None) -> dict[str, int]:
         ):
             counts[kind] = len(ids)
             for start in range(0, len(ids), NOTIFY_BATCH):
-                on_commit_delay(tasks.notify_reminders_task, kind, ids[start : start + NOTIFY_BATCH])
+                on_commit_delay("disputes.notify_reminders", kind, ids[start : start + NOTIFY_BATCH])
     return counts

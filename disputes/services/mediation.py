@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes import tasks
 from disputes.models import (
     Agreement,
     Assignment,
@@ -31,8 +30,8 @@ from disputes.models import (
     Session,
 )
 from disputes.selectors import mediators_serving, user_may_manage, user_may_mediate
-from disputes.services.common import locked, person, record_event, require_text, user_of
-from governance.actors import Actor
+from disputes.services.common import locked, person, record_event, require_text
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Agency, Profile, Region
@@ -180,7 +179,7 @@ def _assign(
         data={"mediator": mediator.pk, "chosen_by": chosen_by.pk if chosen_by else None},
     )
     if notify:  # a back-filled assignment (the demo's history) tells nobody
-        on_commit_delay(tasks.notify_assigned_task, assignment.pk)
+        on_commit_delay("disputes.notify_assigned", assignment.pk)
     return assignment
 
 
@@ -203,7 +202,7 @@ def mediator_assign(
     existing = Assignment.objects.filter(dispute=dispute, mediator=mediator, ended_at__isnull=True).first()
     if existing is not None:
         return existing
-    dispute.require(*Dispute.MEDIATING_STATUSES)
+    dispute.refuse_unless("assign")
     if chosen_by is not None and chosen_by.dispute_id != dispute.pk:
         raise ValidationFailed(
             _("That party is not on this case."), fields={"chosen_by": [_("Not a party to this case.")]}
@@ -304,11 +303,11 @@ def session_record(
     if errors:
         raise ValidationFailed(_("The session is not valid."), fields=errors)
     if kind == Session.Kind.MEDIATION:
-        dispute.require(S.ASSIGNED, S.IN_MEDIATION, S.REOPENED)
+        dispute.refuse_unless("session")
         if not Assignment.objects.filter(dispute=dispute, ended_at__isnull=True).exists():
             raise InvalidTransition(_("Assign a mediator before the session."))
     else:
-        dispute.require(S.TRIAGED, *Dispute.MEDIATING_STATUSES, S.AGREEMENT, S.BREACH)
+        dispute.refuse_unless("consultation")
     session = Session.objects.create(
         dispute=dispute,
         kind=kind,
@@ -416,7 +415,7 @@ def agreement_draft(
         errors["terms"] = problems
     if errors:
         raise ValidationFailed(_("The agreement is not valid."), fields=errors)
-    dispute.require(S.IN_MEDIATION, S.AGREEMENT)
+    dispute.refuse_unless("agreement")
     agreement = Agreement.objects.filter(dispute=dispute).first()
     if agreement is not None and agreement.signed_at is not None:
         if dispute.status != S.IN_MEDIATION:
@@ -519,13 +518,13 @@ def agreement_sign(
             _("Every applicant and respondent must sign."),
             fields={"signed_by": [_("%(n)d of the parties have not signed.") % {"n": len(missing)}]},
         )
-    dispute.require(S.AGREEMENT)
+    dispute.refuse_unless("sign")
     agreement.signed_at = now
     agreement.jc_deadline = now + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)
     agreement.save(update_fields=["signed_at", "jc_deadline"])
     before = dispute.status
     pending = agreement.obligations.filter(status=Obligation.Status.PENDING).exists()
-    dispute.status = S.PERFORMING if pending else S.FOLLOW_UP
+    dispute.status = dispute.refuse_unless("sign" if pending else "sign_without_terms")
     dispute.resolved_at, dispute.resolved_tier = now, dispute.tier
     dispute.tier_deadline = None
     dispute.save(update_fields=["status", "resolved_at", "resolved_tier", "tier_deadline", "updated_at"])
@@ -614,7 +613,7 @@ def obligation_perform(*, actor: Actor, obligation: Obligation, now: datetime | 
     obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
     if obligation.status == Obligation.Status.PERFORMED:
         return obligation
-    dispute.require(S.PERFORMING, S.BREACH)
+    dispute.refuse_unless("perform")
     if obligation.status != Obligation.Status.PENDING:
         raise InvalidTransition(_("This term was recorded as breached."))
     obligation.status, obligation.performed_at = Obligation.Status.PERFORMED, now
@@ -623,8 +622,8 @@ def obligation_perform(*, actor: Actor, obligation: Obligation, now: datetime | 
     remaining = Obligation.objects.filter(agreement_id=obligation.agreement_id).exclude(
         status=Obligation.Status.PERFORMED
     )
-    if dispute.status == S.PERFORMING and not remaining.exists():
-        dispute.status = S.FOLLOW_UP
+    if dispute.can("perform_last") and not remaining.exists():
+        dispute.status = dispute.refuse_unless("perform_last")
         dispute.save(update_fields=["status", "updated_at"])
     record_event(
         dispute=dispute,
@@ -655,7 +654,7 @@ def obligation_breach(
     next_route = require_text(errors, "next_route", next_route, limit=500)
     if errors:
         raise ValidationFailed(_("Say what was breached and what comes next."), fields=errors)
-    dispute.require(S.PERFORMING, S.BREACH)
+    dispute.refuse_unless("breach")
     if obligation.status != Obligation.Status.PENDING:
         raise InvalidTransition(_("This term was already performed."))
     obligation.status, obligation.breach_note, obligation.next_route = (
@@ -665,7 +664,7 @@ def obligation_breach(
     )
     obligation.save(update_fields=["status", "breach_note", "next_route"])
     before = dispute.status
-    dispute.status = S.BREACH
+    dispute.status = dispute.refuse_unless("breach")
     dispute.save(update_fields=["status", "updated_at"])
     record_event(
         dispute=dispute,

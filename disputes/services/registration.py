@@ -13,15 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from disputes import tasks
 from disputes.models import Category, Dispute, Party, Tier
 from disputes.selectors import (
     user_may_mediate,
     user_may_register,
 )
-from disputes.services.common import locked, record_event, require_text, user_of
-from governance.actors import Actor
+from disputes.services.common import locked, record_event, require_text
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Grid, Region
@@ -137,16 +137,22 @@ def escalation_triggers(dispute: Dispute, parties: Sequence[Party]) -> list[str]
     return reasons
 
 
+# Why a case went up a tier: the one list. A person escalates for any of them but ``time_box``,
+# which only the escalation sweep records (services/deadlines.py).
+TRIGGERS = {
+    "party_request": gettext_lazy("a party's request"),
+    "red_risk": gettext_lazy("red risk"),
+    "group": gettext_lazy("five or more parties"),
+    "cross_village": gettext_lazy("parties in more than one village"),
+    "government_party": gettext_lazy("a government body is a party"),
+    "time_box": gettext_lazy("the tier's time box passed"),
+}
+SYSTEM_TRIGGERS = ("time_box",)
+PERSON_TRIGGERS = [(code, label) for code, label in TRIGGERS.items() if code not in SYSTEM_TRIGGERS]
+
+
 def trigger_label(code: str) -> str:
-    labels = {
-        "red_risk": _("red risk"),
-        "group": _("five or more parties"),
-        "cross_village": _("parties in more than one village"),
-        "government_party": _("a government body is a party"),
-        "party_request": _("a party's request"),
-        "time_box": _("the tier's time box passed"),
-    }
-    return labels.get(code, code)
+    return str(TRIGGERS.get(code, code))
 
 
 def tier_for_triggers(reasons: Sequence[str]) -> int:
@@ -307,7 +313,7 @@ def _register_write(
             data={"to_tier": dispute.tier, "reasons": reasons},
         )
     if notify:
-        on_commit_delay(tasks.notify_registered_task, dispute.pk)
+        on_commit_delay("disputes.notify_registered", dispute.pk)
     return dispute
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.middleware import client_ip_var, request_id_var
 from governance.models import AuditEvent
 
@@ -55,7 +54,7 @@ def audit_record_many(
     that change many rows at once. Same rules as ``audit_record``."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record_many must be called inside the transaction of the change")
-    real_actor = actor if isinstance(actor, User) else None
+    real_actor = user_of(actor)
     target_type = ContentType.objects.get_for_model(model)
     events = [
         AuditEvent(
@@ -88,7 +87,7 @@ def audit_record(
     # Outside a transaction the event could commit while the change does not (or the reverse).
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the transaction of the change")
-    real_actor = actor if isinstance(actor, User) else None
+    real_actor = user_of(actor)
     return AuditEvent.objects.create(
         actor=real_actor,
         actor_repr=real_actor.get_username() if real_actor else "system",

@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from governance import tasks
 from governance.actors import Actor
 from governance.background import on_commit_delay
 from governance.channels import SENDERS, PermanentDeliveryError, TransientDeliveryError
@@ -122,7 +121,7 @@ def _queue(
         body=body,
         idempotency_key=idempotency_key,
     )
-    on_commit_delay(tasks.deliver_outbound_message_task, message.pk)
+    on_commit_delay("governance.deliver_outbound_message", message.pk)
     return message
 
 
@@ -232,5 +231,5 @@ def outbound_sweep(*, now: datetime | None = None) -> int:
         )
         ids = list(overdue.values_list("pk", flat=True)[:1000])
         for pk in ids:
-            on_commit_delay(tasks.deliver_outbound_message_task, pk)
+            on_commit_delay("governance.deliver_outbound_message", pk)
     return len(ids)

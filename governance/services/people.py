@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from governance import jurisdiction_cache
@@ -158,14 +158,7 @@ UNMASKABLE_FIELDS = ("phone", "id_number")
 def personal_data_unmask(*, actor: Actor, profile: Profile, field: str, reason: str) -> str:
     """Return one personal-data field in clear, for a stated reason, and log who, what, why, when
     and from where (PIPL art. 51: access to personal information is controlled and recorded)."""
-    if field not in UNMASKABLE_FIELDS:
-        raise ValidationFailed(_("This field cannot be unmasked."), fields={"field": [_("Unknown field.")]})
-    reason = reason.strip()
-    if len(reason) < 4:
-        raise ValidationFailed(
-            _("Give the reason for seeing this data."),
-            fields={"reason": [_("Give the reason for seeing this data (at least 4 characters).")]},
-        )
+    reason = unmask_reason(field=field, fields=UNMASKABLE_FIELDS, reason=reason)
     if not user_may(actor, "personal_data.unmask", profile.user):
         raise PermissionDenied(_("You may not see this person's data unmasked."))
     stored = profile.phone if field == "phone" else profile.id_number_encrypted
@@ -173,14 +166,32 @@ def personal_data_unmask(*, actor: Actor, profile: Profile, field: str, reason: 
         raise NotFound(_("Nothing of this kind is on record for this person."))
     value = stored if field == "phone" else pii_decrypt(stored)
     shown = mask_id_number(value) if field == "id_number" else value[:3] + "****" + value[-4:]
-    audit_record(
-        actor=actor,
-        verb="personal_data.unmask",
-        target=profile,
-        changes={field: [shown, None]},
-        reason=reason,
-    )
+    unmask_record(actor=actor, target=profile, field=field, shown=shown, reason=reason)
     return value
+
+
+def unmask_reason(*, field: str, fields: Sequence[str], reason: str) -> str:
+    """The reason given for seeing ``field`` in clear, stripped, or one refusal that names the
+    field (not one of ``fields``) and the reason (under 4 characters, or past 500) at once."""
+    errors: dict[str, list[str]] = {}
+    if field not in fields:
+        errors["field"] = [_("This field cannot be unmasked.")]
+    reason = (reason or "").strip()
+    if not 4 <= len(reason) <= 500:
+        errors["reason"] = [_("Give the reason for seeing this data (at least 4 characters).")]
+    if errors:
+        raise ValidationFailed(_("Give the reason for seeing this data."), fields=errors)
+    return reason
+
+
+def unmask_record(
+    *, actor: Actor, target: models.Model, field: str, reason: str, shown: str | None = None
+) -> None:
+    """Log that ``actor`` saw ``field`` of ``target`` in clear, and why (PIPL art. 51): the one
+    audit verb every unmasking writes, with the masked value where the field has one."""
+    audit_record(
+        actor=actor, verb="personal_data.unmask", target=target, changes={field: [shown, None]}, reason=reason
+    )
 
 
 @transaction.atomic

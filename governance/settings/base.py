@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "governance.models.Membership.Role",
         "AlertChannelEnum": "stations.models.Alert.Channel",
         "AlertCategoryEnum": "stations.models.Alert.Category",
+        "DatasetEnum": "peace_index.models.DataSource",
     },
 }
 

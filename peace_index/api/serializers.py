@@ -1,19 +1,41 @@
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from peace_index.forms import parse_month
-from peace_index.models import DataSource, MethodVersion, RecomputeRun, TownshipReview, VillageScore
+from peace_index.compute import parse_month
+from peace_index.method import (
+    BAND_THRESHOLDS,
+    DEFAULT_PARAMS,
+    DIMENSIONS,
+    RATE,
+    default_params,
+    validate_params_fields,
+)
+from peace_index.models import (
+    DataSource,
+    Dimension,
+    Indicator,
+    MethodVersion,
+    RecomputeRun,
+    TownshipReview,
+    VillageScore,
+)
 
 
 class MonthField(serializers.CharField):
     """A month written YYYY-MM."""
 
     default_error_messages = {"invalid_month": _("Write the month as YYYY-MM, for example 2026-10.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("style", {"placeholder": "2026-10", "input_type": "text"})
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> date:  # type: ignore[override]
         month = parse_month(super().to_internal_value(data)[:8])
@@ -71,9 +93,15 @@ class PeaceRankingSerializer(serializers.Serializer):
 
 
 class PeaceReviewInputSerializer(serializers.Serializer):
-    month = MonthField()
-    decision = serializers.ChoiceField(choices=["approve", "return"])
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    """Approve (freeze) or return a township's month; a return says why."""
+
+    month = MonthField(label=_("Month"))
+    decision = serializers.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("return", _("Return"))]
+    )
+    comment = serializers.CharField(
+        label=_("Comment (required to return)"), max_length=2000, required=False, allow_blank=True, default=""
+    )
 
 
 class PeaceCaseRefSerializer(serializers.Serializer):
@@ -108,15 +136,123 @@ class PeaceVersionSerializer(serializers.ModelSerializer):
 
 
 class PeaceVersionInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    params = serializers.JSONField(required=False)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    """A new draft: from the given parameters (API), else from the version in force."""
+
+    name = serializers.CharField(label=_("Name"), max_length=100)
+    params = serializers.JSONField(
+        label=_("Parameters"), required=False, help_text="Empty: a copy of the version in force."
+    )
+    note = serializers.CharField(
+        label=_("What changed"), max_length=2000, required=False, allow_blank=True, default=""
+    )
 
 
-class PeaceVersionUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, required=False)
-    params = serializers.JSONField(required=False)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+def _direction(kind: str) -> Any:
+    if kind == RATE:
+        return _("Per 1,000 resident person-years; lower is better: L scores 100, U scores 0.")
+    return _("A proportion between 0 and 1; higher is better: L scores 0, U scores 100.")
+
+
+def _number(label: Any, *, help_text: Any = "") -> serializers.FloatField:
+    return serializers.FloatField(label=label, help_text=help_text)
+
+
+# The editor's fields and the parameter each sets: (field name, path in the parameters).
+METHOD_FIELDS: list[tuple[str, tuple[str, ...]]] = [
+    *[(f"dimension_{d}", ("dimensions", d)) for d in DIMENSIONS],
+    *[
+        (f"{name}_{part}", ("indicators", name, part))
+        for name in DEFAULT_PARAMS["indicators"]
+        for part in ("weight", "low", "high")
+    ],
+    *[(f"band_{b}", ("bands", b)) for b in BAND_THRESHOLDS],
+    ("bonus_per_item", ("bonus", "per_item")),
+    ("bonus_max", ("bonus", "max")),
+    ("bonus_early_days", ("bonus", "early_days")),
+    ("penalty_per_item", ("penalty", "per_item")),
+    ("penalty_max", ("penalty", "max")),
+]
+FIELD_OF_PATH = {".".join(path): name for name, path in METHOD_FIELDS}
+
+
+def _method_fields() -> dict[str, serializers.Field]:
+    dims = dict(Dimension.choices)
+    indicators = dict(Indicator.choices)
+    weight = _("weight")
+    fields: dict[str, serializers.Field] = {}
+    for d in DIMENSIONS:
+        fields[f"dimension_{d}"] = _number(
+            format_lazy("{} · {}", dims[d], weight),
+            help_text=_("Relative weight of the dimension in the score."),
+        )
+    for name, spec in DEFAULT_PARAMS["indicators"].items():
+        label = indicators[name]
+        fields[f"{name}_weight"] = _number(
+            format_lazy("{} · {}", label, weight), help_text=_("Relative weight within its dimension.")
+        )
+        fields[f"{name}_low"] = _number(
+            format_lazy("{} · {}", label, _("lower goalpost L")), help_text=_direction(spec["kind"])
+        )
+        fields[f"{name}_high"] = _number(format_lazy("{} · {}", label, _("upper goalpost U")))
+    fields["band_excellent"] = _number(_("Model safe village from (score)"))
+    fields["band_excellent_min_dimension"] = _number(_("Model safe village: lowest dimension score at least"))
+    fields["band_safe"] = _number(_("Safe village from (score)"))
+    fields["band_basic"] = _number(_("Basically safe from (score)"))
+    fields["bonus_per_item"] = _number(_("Bonus per verified early resolution (points)"))
+    fields["bonus_max"] = _number(_("Bonus at most (points)"))
+    fields["bonus_early_days"] = serializers.IntegerField(
+        label=_("Early resolution within (days)"), min_value=1, max_value=365
+    )
+    fields["penalty_per_item"] = _number(_("Penalty per concealed or late-reported event (points)"))
+    fields["penalty_max"] = _number(_("Penalty at most (points)"))
+    return fields
+
+
+def params_as_fields(params: Any) -> dict[str, Any]:
+    """A version's parameters as the editor's initial values."""
+    out: dict[str, Any] = {}
+    for name, path in METHOD_FIELDS:
+        value: Any = params
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        out[name] = value
+    return out
+
+
+class PeaceVersionEditSerializer(serializers.Serializer):
+    """Change a draft: its name, note and, per field, the parameters of the method (weights,
+    goalposts, bands, bonus and penalty). The rules are the method's (``validate_params_fields``):
+    their errors come back on the fields at fault. Fields not given keep the draft's values
+    (context ``version``); the API may send any of them (PATCH)."""
+
+    name = serializers.CharField(label=_("Name"), max_length=100)
+    note = serializers.CharField(label=_("What changed"), max_length=2000, required=False, allow_blank=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields.update(_method_fields())
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        version = self.context.get("version")
+        params = copy.deepcopy(version.params if version is not None else default_params())
+        for name, path in METHOD_FIELDS:
+            if name in attrs:
+                target = params
+                for key in path[:-1]:
+                    target = target.setdefault(key, {})
+                target[path[-1]] = attrs[name]
+        errors = validate_params_fields(params)
+        if errors:
+            by_field: dict[str, list[str]] = {}
+            for key, messages in errors.items():
+                by_field.setdefault(FIELD_OF_PATH.get(key, "non_field_errors"), []).extend(messages)
+            raise serializers.ValidationError(by_field)
+        out: dict[str, Any] = {"params": params}
+        for key in ("name", "note"):
+            if key in attrs:
+                out[key] = attrs[key]
+        return out
 
 
 class PeaceRunSerializer(serializers.ModelSerializer):
@@ -140,14 +276,39 @@ class PeaceRunSerializer(serializers.ModelSerializer):
 
 
 class PeaceRecomputeInputSerializer(serializers.Serializer):
-    months = serializers.ListField(child=MonthField(), required=False, max_length=36)
+    months = serializers.ListField(
+        label=_("Month (empty: this month)"),
+        child=MonthField(allow_blank=True),
+        required=False,
+        max_length=36,
+    )
+
+    def validate_months(self, value: list[Any]) -> list[date] | None:
+        return [m for m in value if m] or None
+
+
+class PeaceImportFileSerializer(serializers.Serializer):
+    """A delivery as a file (CSV or XLSX) with the source's columns, for whole months."""
+
+    source = serializers.ChoiceField(label=_("Source"), choices=DataSource.choices)  # type: ignore[assignment]
+    first_month = MonthField(label=_("First month covered"))
+    last_month = MonthField(label=_("Last month covered"))
+    file = serializers.FileField(label=_("File (CSV or XLSX)"))
+
+    def validate_file(self, value: Any) -> Any:
+        from governance.spreadsheets import MAX_UPLOAD_BYTES
+
+        if value.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(_("The file is too large."))
+        return value
 
 
 class PeaceImportInputSerializer(serializers.Serializer):
-    dataset = serializers.ChoiceField(choices=DataSource.choices)
-    first_month = MonthField()
-    last_month = MonthField()
+    dataset = serializers.ChoiceField(label=_("Source"), choices=DataSource.choices)
+    first_month = MonthField(label=_("First month covered"))
+    last_month = MonthField(label=_("Last month covered"))
     rows = serializers.ListField(
+        label=_("Rows"),
         child=serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=200)),
         max_length=50_000,
         help_text="Rows keyed by column: for cases ref, village (code), date, severity, veto, late, alert; "

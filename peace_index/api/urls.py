@@ -19,6 +19,7 @@ urlpatterns = [
     path("peace/counties/<int:pk>/versions/", views.VersionListView.as_view(), name="peace-versions"),
     path("peace/counties/<int:pk>/recompute/", views.RecomputeView.as_view(), name="peace-recompute"),
     path("peace/counties/<int:pk>/imports/", views.ImportView.as_view(), name="peace-imports"),
+    path("peace/counties/<int:pk>/imports/file/", views.ImportFileView.as_view(), name="peace-import-file"),
     path("peace/versions/<int:pk>/", views.VersionDetailView.as_view(), name="peace-version"),
     path(
         "peace/versions/<int:pk>/publish/", views.VersionPublishView.as_view(), name="peace-version-publish"

@@ -18,7 +18,7 @@ from governance.errors import NotFound
 from governance.models import Region
 from peace_index import services
 from peace_index.api import serializers as s
-from peace_index.forms import parse_month
+from peace_index.compute import parse_month
 from peace_index.models import ImportBatch, MethodVersion, RecomputeRun, TownshipReview, VillageScore
 from peace_index.selectors import (
     latest_scored_month,
@@ -141,11 +141,20 @@ class VersionDetailView(GenericAPIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.PeaceVersionSerializer(self._version(request, pk)).data)
 
-    @extend_schema(request=s.PeaceVersionUpdateSerializer, summary="Change a draft")
+    @extend_schema(
+        request=s.PeaceVersionEditSerializer,
+        summary="Change a draft: any of its name, note and method fields (the others are kept)",
+    )
     def patch(self, request: Request, pk: int) -> Response:
         version = self._version(request, pk)
-        d = _input(self, s.PeaceVersionUpdateSerializer)
-        version = services.version_draft_update(actor=request.user, version=version, **d)
+        version.require_draft()  # a published version is frozen, whatever the input
+        serializer = s.PeaceVersionEditSerializer(
+            data=request.data, partial=True, context={"version": version, "request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        version = services.version_draft_update(
+            actor=request.user, version=version, **serializer.validated_data
+        )
         return Response(s.PeaceVersionSerializer(version).data)
 
 
@@ -208,6 +217,32 @@ class ImportView(GenericAPIView):
             actor=request.user, county=county, source=d["dataset"], first_month=d["first_month"],
             last_month=d["last_month"], rows=[(i + 1, row) for i, row in enumerate(d["rows"])],
             file_name="api", idempotency_key=f"api:{request.user.pk}:{key}" if key else None,
+        )  # fmt: skip
+        return Response(
+            s.PeaceImportResultSerializer(result).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class ImportFileView(GenericAPIView):
+    queryset = ImportBatch.objects.none()  # for the schema; regions are checked per request
+    serializer_class = s.PeaceImportFileSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": s.PeaceImportFileSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.PeaceImportResultSerializer, 200: s.PeaceImportResultSerializer},
+        summary="Deliver a file (CSV or XLSX) of criminal cases, petitions or survey results",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        county = _managed(request, pk)
+        d = _input(self, s.PeaceImportFileSerializer)
+        key = request.headers.get("Idempotency-Key", "").strip()[:80]
+        upload = d["file"]
+        result = services.data_import_file(
+            actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
+            last_month=d["last_month"], file_name=upload.name, content=upload.read(),
+            idempotency_key=f"api:{request.user.pk}:{key}" if key else None,
         )  # fmt: skip
         return Response(
             s.PeaceImportResultSerializer(result).data,

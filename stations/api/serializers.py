@@ -8,23 +8,46 @@ from rest_framework import serializers
 from governance.models import Agency
 from governance.pii import mask_phone, pii_decrypt
 from stations.models import Alert, DispatchOrder, OrderEvent
-from stations.services import STEPS, TRANSFER_TARGETS
+from stations.services import STEP_LABELS, STEPS, TRANSFER_TARGETS
+
+TRANSFER_LABELS = {
+    "dispute": _("to a dispute case"),
+    "criminal_case": _("to a criminal case"),
+    "summons": _("to a whistle (summons)"),
+}
 
 
 class AlertIntakeSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Alert.Channel.choices)
-    category = serializers.ChoiceField(choices=Alert.Category.choices)
-    summary = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=300)
-    village_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
-    lng = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
-    lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
-    caller_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    caller_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    """An alert from any channel: the one declaration of its shape (limits, labels, messages);
+    ``alert_intake`` keeps what needs the database (the village, the caller's phone, the clock)."""
+
+    channel = serializers.ChoiceField(choices=Alert.Channel.choices, label=_("Channel"))
+    category = serializers.ChoiceField(choices=Alert.Category.choices, label=_("Category"))
+    summary = serializers.CharField(max_length=200, label=_("Summary"))
+    description = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default="", label=_("Description")
+    )
+    address = serializers.CharField(max_length=300, label=_("Address"))
+    village_code = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, default="", label=_("Village")
+    )
+    lng = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-180, max_value=180, label=_("Longitude")
+    )
+    lat = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-90, max_value=90, label=_("Latitude")
+    )
+    caller_name = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", label=_("Caller name")
+    )
+    caller_phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", label=_("Caller phone")
+    )
+    reported_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, label=_("Reported at")
+    )
     priority = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1, max_value=4
+        required=False, allow_null=True, default=None, min_value=1, max_value=4, label=_("Priority")
     )
 
 
@@ -76,14 +99,19 @@ class OrderDetailSerializer(OrderSerializer):
 
 
 class StepSerializer(serializers.Serializer):
-    step = serializers.ChoiceField(choices=[(s, s) for s in STEPS])
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    transfer_to = serializers.ChoiceField(
-        choices=[(t, t) for t in TRANSFER_TARGETS], required=False, allow_blank=True, default=""
+    """One step of an order's life; which steps are offered is ``DispatchOrder.TRANSITIONS``."""
+
+    step = serializers.ChoiceField(choices=[(s, STEP_LABELS[s]) for s in STEPS], label=_("Step"))
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", label=_("Outcome")
     )
+    transfer_to = serializers.ChoiceField(
+        choices=[(t, TRANSFER_LABELS[t]) for t in TRANSFER_TARGETS], required=False, allow_blank=True,
+        default="", label=_("Transferred to"),
+    )  # fmt: skip
     agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), required=False, allow_null=True, default=None,
-        help_text="For redirect: the agency that owns the matter.",
+        label=_("Owning agency"), help_text="For redirect: the agency that owns the matter.",
     )  # fmt: skip
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

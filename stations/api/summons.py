@@ -69,12 +69,31 @@ class SummonsSerializer(serializers.ModelSerializer):
 
 
 class SummonsWhistleSerializer(serializers.Serializer):
-    agencies = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True)
-    urgency = serializers.ChoiceField(choices=Summons.Urgency.choices)
-    reason = serializers.CharField(max_length=MAX_TEXT)
-    village_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    """Blow a whistle: the one declaration of its fields, for the API and the pages."""
+
+    agencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=True,
+        label=_lazy("Agencies to summon"),
+        help_text=_lazy("Each must report in by the deadline of the urgency, then handle."),
+    )
+    urgency = serializers.ChoiceField(
+        choices=Summons.Urgency.choices, label=_lazy("Urgency"), style={"input_type": "radio"}
+    )
+    reason = serializers.CharField(
+        max_length=MAX_TEXT,
+        label=_lazy("Reason and what is asked of them"),
+        style={"base_template": "textarea.html"},
+    )
+    village_code = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, default="", label=_lazy("Village")
+    )
     order = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="Id of the dispatch order whistled from."
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_lazy("Dispatch order"),
+        help_text="Id of the dispatch order whistled from.",
     )
 
     def validate_agencies(self, ids: list[int]) -> list[Agency]:
@@ -103,20 +122,32 @@ class SummonsWhistleSerializer(serializers.Serializer):
 
 
 class SummonsAnswerSerializer(serializers.Serializer):
+    """Report in (check in) for one's summoned agency."""
+
     agency = serializers.IntegerField(
         required=False,
         allow_null=True,
         default=None,
+        label=_lazy("Answering for"),
         help_text="The summoned agency answered for; may be left out by a member of exactly one.",
     )
 
 
 class SummonsHandleSerializer(SummonsAnswerSerializer):
-    note = serializers.CharField(max_length=MAX_TEXT, help_text="What was done.")
+    note = serializers.CharField(
+        max_length=MAX_TEXT,
+        label=_lazy("What was done"),
+        help_text="What was done.",
+        style={"base_template": "textarea.html"},
+    )
 
 
 class SummonsReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_TEXT)
+    reason = serializers.CharField(
+        max_length=MAX_TEXT,
+        label=_lazy("Why it is reopened"),
+        style={"base_template": "textarea.html"},
+    )
 
 
 # --- Views ------------------------------------------------------------------------------------

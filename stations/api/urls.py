@@ -1,9 +1,10 @@
 from rest_framework.routers import DefaultRouter
 
-from stations.api import summons, views
+from stations.api import integrations, summons, views
 
 router = DefaultRouter()
 router.register("alerts", views.AlertViewSet, basename="alert")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("summonses", summons.SummonsViewSet, basename="summons")
+router.register("integration-clients", integrations.IntegrationClientViewSet, basename="integration-client")
 urlpatterns = router.urls

@@ -27,8 +27,13 @@ _OPEN311_NAME = {
 }
 
 
-def open311_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {_OPEN311_NAME.get(name, name): messages for name, messages in fields.items()}
+def open311_fields(
+    fields: dict[str, list[str]], *, village_param: str = VILLAGE_CODE_PARAM
+) -> dict[str, list[str]]:
+    """``village_param``: the name under which the caller gave the village (``address_id`` or the
+    attribute), so that an error names what the caller sent."""
+    names = _OPEN311_NAME | {"village_code": village_param}
+    return {names.get(name, name): messages for name, messages in fields.items()}
 
 
 def as_request_id(value: str) -> int | None:
@@ -53,6 +58,9 @@ class ServiceRequestForm(forms.Form):
     last_name = forms.CharField(required=False)
     phone = forms.CharField(required=False)
     requested_datetime = forms.DateTimeField(required=False)
+    # GeoReport v2's location by "the internal address ID used by a jurisdiction's master address
+    # repository": here the village's code, as every GET answers it in ``address_id``.
+    address_id = forms.CharField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +71,26 @@ class ServiceRequestForm(forms.Form):
         if code not in SERVICES:
             raise forms.ValidationError(_("Unknown service; see services.json for the codes."))
         return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        attribute, address_id = data.get(VILLAGE_CODE_PARAM, ""), data.get("address_id", "")
+        if attribute and address_id and attribute.strip() != address_id.strip():
+            self.add_error(
+                "address_id",
+                _("address_id and %(param)s name different villages.") % {"param": VILLAGE_CODE_PARAM},
+            )
+        return data
+
+    @property
+    def village_param(self) -> str:
+        """The parameter the village came in: the attribute, else ``address_id``."""
+        data = self.cleaned_data
+        return (
+            "address_id"
+            if data.get("address_id") and not data.get(VILLAGE_CODE_PARAM)
+            else VILLAGE_CODE_PARAM
+        )
 
     def intake_arguments(self) -> dict[str, Any]:
         """Keyword arguments of ``alert_intake`` (all but who and by which channel)."""
@@ -77,7 +105,7 @@ class ServiceRequestForm(forms.Form):
             "summary": description[:200].strip() or service_name(data["service_code"]),
             "description": description,
             "address": address,
-            "village_code": data[VILLAGE_CODE_PARAM],
+            "village_code": (data[VILLAGE_CODE_PARAM] or data["address_id"]).strip(),
             "lat": lat,
             "lng": lng,
             # Chinese order: family name first.

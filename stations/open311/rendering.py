@@ -27,6 +27,8 @@ _ITEM_TAG = {
     "errors": "error",
     "attributes": "attribute",
     "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
 }
 # Characters XML 1.0 cannot carry, even escaped: ElementTree would write them and produce a
 # document no parser accepts, so a stray control character in a report must not break the feed.

@@ -7,6 +7,7 @@ from stations.open311 import views
 
 app_name = "open311"
 urlpatterns = [
+    re_path(r"^discovery\.(?P<fmt>json|xml)$", views.discovery, name="discovery"),
     re_path(r"^services\.(?P<fmt>json|xml)$", views.services, name="services"),
     re_path(r"^services/(?P<service_code>[^/]+)\.(?P<fmt>json|xml)$", views.service, name="service"),
     re_path(r"^requests\.(?P<fmt>json|xml)$", views.service_requests, name="requests"),

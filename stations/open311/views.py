@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,6 +29,36 @@ from stations.open311.rendering import field_errors, render, render_error, reque
 from stations.open311.selectors import orders_for_client, service_requests_for_client
 from stations.services.dispatch import alert_intake
 from stations.services.integrations import integration_client_for_key
+
+# GeoReport v2 discovery: the date of the last change to this endpoint's behaviour (bump it when
+# the service list or the answers change shape), and the media types it answers in.
+CHANGESET = "2026-12-03T00:00:00+08:00"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+DISCOVERY_FORMATS = ["text/xml", "application/json"]
+
+
+@require_GET
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Where the endpoint is and how to get a key, for clients that configure themselves."""
+    base = (
+        request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": fmt})).rsplit("/", 1)[0] + "/"
+    )
+    body = {
+        "changeset": CHANGESET,
+        "contact": _("The county administrator of the platform, who admits integrating systems."),
+        "key_service": _("Ask the county administrator for a key: he issues it on the page %(url)s.")
+        % {"url": request.build_absolute_uri(reverse("stations:integrations"))},
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": DISCOVERY_FORMATS,
+            }
+        ],
+    }
+    return render(body, fmt=fmt, root="discovery")
 
 
 @require_GET
@@ -95,7 +126,9 @@ def _create(request: HttpRequest, client: IntegrationClient, fmt: str) -> HttpRe
             **form.intake_arguments(),
         )
     except ValidationFailed as exc:
-        return render_error(400, field_errors(open311_fields(exc.fields)), fmt=fmt)
+        return render_error(
+            400, field_errors(open311_fields(exc.fields, village_param=form.village_param)), fmt=fmt
+        )
     except PermissionDenied as exc:
         return render_error(403, exc.message, fmt=fmt)
     body = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,14 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Agency, Region
 from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
 from governance.selectors import jurisdiction_for, user_may, village_at
 from governance.services.audit import audit_record, audit_record_many
-from stations import tasks
 from stations.live import publish_order
 from stations.models import Alert, ClockBreach, DispatchOrder, IntegrationClient, OrderEvent
 from stations.repeats import recognise
@@ -252,7 +252,7 @@ def _intake_write(
         caller_phone_hash=phone_hash,
         reported_at=reported_at,
         idempotency_key=idempotency_key,
-        created_by=actor if isinstance(actor, User) else None,
+        created_by=user_of(actor),
     )
     if seen.duplicate_of is not None:
         return _merge_duplicate(actor=actor, alert=alert, first=seen.duplicate_of, now=now)
@@ -295,13 +295,13 @@ def _intake_write(
         changes={"station": [None, getattr(station, "pk", None)]},
     )
     if notify:
-        on_commit_delay(tasks.notify_new_order_task, order.pk)
+        on_commit_delay("stations.notify_new_order", order.pk)
     if seen.risk_level == Alert.Risk.RED:
-        on_commit_delay(tasks.escalate_red_risk_task, alert.pk)
+        on_commit_delay("stations.escalate_red_risk", alert.pk)
     if seen.needs_dispute_case:
         # The third call about the same matter (or the second in 7 days) opens a dispute case
         # or attaches to the open one; in the worker, so intake stays fast.
-        on_commit_delay(tasks.open_dispute_case_task, alert.pk, seen.related_ids)
+        on_commit_delay("stations.open_dispute_case", alert.pk, seen.related_ids)
     return IntakeResult(alert, order, created=True)
 
 
@@ -313,12 +313,12 @@ def _merge_duplicate(*, actor: Actor, alert: Alert, first: Alert, now: datetime)
         alert=alert, station=first_order.station, priority=alert.priority, dispatched_at=now, status=S.MERGED
     )
     OrderEvent.objects.create(
-        order=order, at=now, actor=_user(actor), to_status=S.MERGED, note=f"#{first_order.pk}"
+        order=order, at=now, actor=user_of(actor), to_status=S.MERGED, note=f"#{first_order.pk}"
     )
     OrderEvent.objects.create(
         order=first_order,
         at=now,
-        actor=_user(actor),
+        actor=user_of(actor),
         from_status=first_order.status,
         to_status=first_order.status,
         note=f"duplicate call merged: alert #{alert.pk}",
@@ -334,17 +334,31 @@ class Step:
     stamp: str
 
 
-STEPS: dict[str, Step] = {
-    "accept": Step((S.DISPATCHED,), S.ACCEPTED, "accepted_at"),
-    "contact": Step((S.ACCEPTED,), S.CONTACTED, "contacted_at"),
-    "arrive": Step((S.CONTACTED,), S.ON_SCENE, "on_scene_at"),
-    "handle": Step((S.ON_SCENE,), S.HANDLING, "handling_at"),
-    "resolve": Step((S.HANDLING,), S.RESOLVED, "resolved_at"),
-    "transfer": Step((S.ON_SCENE, S.HANDLING), S.TRANSFERRED, "resolved_at"),
-    "redirect": Step((S.DISPATCHED, S.ACCEPTED, S.CONTACTED), S.REDIRECTED, "redirected_at"),
-    "close": Step((S.RESOLVED, S.TRANSFERRED, S.REDIRECTED), S.CLOSED, "closed_at"),
-    "follow_up": Step((S.CLOSED,), S.FOLLOWED_UP, "followed_up_at"),
+# When each step happened is stamped on the order; where it may be taken from and what it leads
+# to is ``DispatchOrder.TRANSITIONS`` (the one table the pages and the API offer by).
+_STAMP = {
+    "accept": "accepted_at",
+    "contact": "contacted_at",
+    "arrive": "on_scene_at",
+    "handle": "handling_at",
+    "resolve": "resolved_at",
+    "transfer": "resolved_at",
+    "redirect": "redirected_at",
+    "close": "closed_at",
+    "follow_up": "followed_up_at",
 }
+
+
+def _steps_from_table() -> dict[str, Step]:
+    table = DispatchOrder.TRANSITIONS
+    steps: dict[str, Step] = {}
+    for source, action, target in table.rows:
+        known = steps.get(action)
+        steps[action] = Step((*(known.sources if known else ()), source), target, _STAMP[action])
+    return steps
+
+
+STEPS: dict[str, Step] = _steps_from_table()
 STEP_LABELS = {
     "accept": _lazy("accept"),
     "contact": _lazy("mark the parties contacted on"),
@@ -406,7 +420,7 @@ def order_step(
                 }
             )
         return order
-    if order.status not in spec.sources:
+    if not DispatchOrder.TRANSITIONS.allows(order.status, step):
         raise InvalidTransition(
             _("Cannot %(step)s an order that is %(status)s; it must be %(needed)s first.")
             % {
@@ -415,52 +429,99 @@ def order_step(
                 "needed": " / ".join(str(S(s).label) for s in spec.sources),
             }
         )
-    if step == "transfer" and transfer_to not in TRANSFER_TARGETS:
+    before = order.status
+    _CHECK.get(step, _no_check)(order, note=note, transfer_to=transfer_to, agency=agency)
+    if _needs_note(step, before) and not note.strip():
+        raise ValidationFailed(_("Record the outcome."), fields={"note": [_("This field is required.")]})
+    at = at or timezone.now()
+    target = DispatchOrder.TRANSITIONS.target(before, step)
+    order.status = target
+    setattr(order, spec.stamp, at)
+    update = ["status", spec.stamp, "updated_at"]
+    update += _APPLY.get(step, _no_change)(order, actor=actor, note=note, transfer_to=transfer_to, agency=agency, at=at, before=before)  # fmt: skip
+    order.save(update_fields=update)
+    OrderEvent.objects.create(
+        order=order, at=at, actor=order.accepted_by if step == "accept" else user_of(actor), from_status=before,
+        to_status=target, note=note[:500],
+    )  # fmt: skip
+    audit_record(actor=actor, verb=f"order.{step}", target=order, changes={"status": [before, target]})
+    publish_order(station_id=order.station_id, order_id=order.pk, status=order.status)
+    if step == "redirect":
+        on_commit_delay("stations.notify_redirect", order.pk)
+    if step == "transfer" and transfer_to == "dispute":
+        on_commit_delay("stations.open_dispute_case", order.alert_id, [])
+    if (clock := _CLOCK_OF_STEP.get(step)) is not None:
+        _record_breach_if_late(order, clock, at)
+    return order
+
+
+# --- The steps' own checks and changes, beside the table ---------------------------------------
+
+
+def _needs_note(step: str, before: str) -> bool:
+    """Resolving, transferring, redirecting and the owner's closing say what was done."""
+    return step in ("resolve", "transfer", "redirect") or (step == "close" and before == S.REDIRECTED)
+
+
+def _no_check(order: DispatchOrder, **_kw: object) -> None:
+    return None
+
+
+def _check_transfer(order: DispatchOrder, *, transfer_to: str, **_kw: object) -> None:
+    if transfer_to not in TRANSFER_TARGETS:
         raise ValidationFailed(
             _("Say where the order is transferred to."),
             fields={"transfer_to": [_("Choose dispute, criminal case or summons.")]},
         )
-    if step == "redirect":
-        _check_redirect_agency(order, agency)
-    if (
-        step in ("resolve", "transfer", "redirect") or (step == "close" and order.status == S.REDIRECTED)
-    ) and not note.strip():
-        raise ValidationFailed(_("Record the outcome."), fields={"note": [_("This field is required.")]})
-    at = at or timezone.now()
-    before = order.status
-    order.status = spec.target
-    setattr(order, spec.stamp, at)
-    update = ["status", spec.stamp, "updated_at"]
-    if step == "accept":
-        order.accepted_by = actor if isinstance(actor, User) else None
-        update.append("accepted_by")
-    if step in ("resolve", "transfer"):
-        order.outcome = note.strip()
-        update.append("outcome")
-    if step == "transfer":
-        order.transferred_to = transfer_to
-        update.append("transferred_to")
-    if step == "redirect":
-        order.redirected_agency = agency
-        update.append("redirected_agency")
-    if step == "close" and before == S.REDIRECTED:
-        order.redirect_closed_at = at
-        order.outcome = note.strip()
-        update += ["redirect_closed_at", "outcome"]
-    order.save(update_fields=update)
-    OrderEvent.objects.create(
-        order=order, at=at, actor=order.accepted_by if step == "accept" else _user(actor), from_status=before,
-        to_status=spec.target, note=note[:500],
-    )  # fmt: skip
-    audit_record(actor=actor, verb=f"order.{step}", target=order, changes={"status": [before, spec.target]})
-    publish_order(station_id=order.station_id, order_id=order.pk, status=order.status)
-    if step == "redirect":
-        on_commit_delay(tasks.notify_redirect_task, order.pk)
-    if step == "transfer" and transfer_to == "dispute":
-        on_commit_delay(tasks.open_dispute_case_task, order.alert_id, [])
-    if (clock := _CLOCK_OF_STEP.get(step)) is not None:
-        _record_breach_if_late(order, clock, at)
-    return order
+
+
+def _check_redirect(order: DispatchOrder, *, agency: Agency | None, **_kw: object) -> None:
+    _check_redirect_agency(order, agency)
+
+
+_CHECK: dict[str, Callable[..., None]] = {"transfer": _check_transfer, "redirect": _check_redirect}
+
+
+def _no_change(order: DispatchOrder, **_kw: object) -> list[str]:
+    return []
+
+
+def _apply_accept(order: DispatchOrder, *, actor: Actor, **_kw: object) -> list[str]:
+    order.accepted_by = user_of(actor)
+    return ["accepted_by"]
+
+
+def _apply_resolve(order: DispatchOrder, *, note: str, **_kw: object) -> list[str]:
+    order.outcome = note.strip()
+    return ["outcome"]
+
+
+def _apply_transfer(order: DispatchOrder, *, note: str, transfer_to: str, **_kw: object) -> list[str]:
+    order.outcome = note.strip()
+    order.transferred_to = transfer_to
+    return ["outcome", "transferred_to"]
+
+
+def _apply_redirect(order: DispatchOrder, *, agency: Agency | None, **_kw: object) -> list[str]:
+    order.redirected_agency = agency
+    return ["redirected_agency"]
+
+
+def _apply_close(order: DispatchOrder, *, note: str, at: datetime, before: str, **_kw: object) -> list[str]:
+    if before != S.REDIRECTED:
+        return []
+    order.redirect_closed_at = at
+    order.outcome = note.strip()
+    return ["redirect_closed_at", "outcome"]
+
+
+_APPLY: dict[str, Callable[..., list[str]]] = {
+    "accept": _apply_accept,
+    "resolve": _apply_resolve,
+    "transfer": _apply_transfer,
+    "redirect": _apply_redirect,
+    "close": _apply_close,
+}
 
 
 def _check_redirect_agency(order: DispatchOrder, agency: Agency | None) -> None:
@@ -481,10 +542,6 @@ def _check_redirect_agency(order: DispatchOrder, agency: Agency | None) -> None:
                 "agency": [_("%(agency)s does not take matters of this village.") % {"agency": agency.name}]
             },
         )
-
-
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def _display(user: User | None) -> str:
@@ -542,7 +599,7 @@ def sla_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
             )
             breach_ids = [breach_id for breach_id, _ in inserted]
             for start in range(0, len(breach_ids), ESCALATION_BATCH):
-                on_commit_delay(tasks.escalate_breaches_task, breach_ids[start : start + ESCALATION_BATCH])
+                on_commit_delay("stations.escalate_breaches", breach_ids[start : start + ESCALATION_BATCH])
             won += [(b, o, clock) for b, o in inserted]
     return len(won)
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.services.audit import audit_record
-from stations import tasks
 from stations.live import publish_order
 from stations.models import DispatchOrder, OrderEvent, Station
 from stations.selectors import commands_over, user_may_act_on
@@ -71,7 +69,7 @@ def order_redispatch(
     OrderEvent.objects.create(
         order=order,
         at=timezone.now(),
-        actor=actor if isinstance(actor, User) else None,
+        actor=user_of(actor),
         from_status=order.status,
         to_status=order.status,
         note=f"redispatch: {reason}",
@@ -83,7 +81,7 @@ def order_redispatch(
         changes={"station": [before, station.pk]},
         reason=reason,
     )
-    on_commit_delay(tasks.notify_new_order_task, order.pk)
+    on_commit_delay("stations.notify_new_order", order.pk)
     publish_order(station_id=before, order_id=order.pk, status=order.status)
     publish_order(station_id=station.pk, order_id=order.pk, status=order.status, new=True)
     return order

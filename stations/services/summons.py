@@ -17,17 +17,17 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.models import Agency, Membership, Region
 from governance.selectors import ROLE_PRIORITY, jurisdiction_for, user_may
 from governance.services.audit import audit_record
 from governance.services.notifications import notification_send
-from stations import tasks
 from stations.models import DispatchOrder, Summons, SummonsTarget
 from stations.selectors import GRID_ROLES, STATION_ROLES, user_may_act_on
 
@@ -38,7 +38,7 @@ WHISTLE_ROLES = STATION_ROLES | GRID_ROLES
 MAX_AGENCIES = 20
 MAX_TEXT = 2000
 # Orders that are over: a new matter is whistled from the grid, not from a finished order.
-_ORDER_FINISHED = {
+ORDER_FINISHED = {
     DispatchOrder.Status.CLOSED,
     DispatchOrder.Status.FOLLOWED_UP,
     DispatchOrder.Status.REDIRECTED,
@@ -129,7 +129,7 @@ def summons_whistle(
         )
         if not may_act:
             fields["order"] = [_("You may not act on this order.")]
-        elif order.status in _ORDER_FINISHED:
+        elif order.status in ORDER_FINISHED:
             fields["order"] = [
                 _("Cannot whistle on an order that is %(status)s.")
                 % {"status": DispatchOrder.Status(order.status).label}
@@ -202,7 +202,7 @@ def summons_whistle(
         },
     )
     if notify:
-        on_commit_delay(tasks.notify_summons_task, summons.pk, 0)
+        on_commit_delay("stations.notify_summons", summons.pk, 0)
     return summons
 
 
@@ -266,7 +266,7 @@ def summons_check_in(*, actor: Actor, target: SummonsTarget, now: datetime | Non
         return target  # a verified summons has every agency checked in, so it ends here too
     now = now or timezone.now()
     target.checked_in_at = now
-    target.checked_in_by = actor if isinstance(actor, User) else None
+    target.checked_in_by = user_of(actor)
     target.check_in_late = target.check_in_late or now > target.check_in_due
     target.save(update_fields=["checked_in_at", "checked_in_by", "check_in_late"])
     audit_record(
@@ -291,7 +291,7 @@ def summons_handle(
     _require_answering_member(actor, target)
     if target.handled_at is not None:
         return target
-    if summons.status != Summons.Status.OPEN:
+    if not Summons.TRANSITIONS.allows(summons.status, "handle"):
         raise InvalidTransition(
             _("Cannot record what was done on a summons that is %(status)s.")
             % {"status": Summons.Status(summons.status).label}
@@ -310,14 +310,14 @@ def summons_handle(
         )
     now = now or timezone.now()
     target.handled_at = now
-    target.handled_by = actor if isinstance(actor, User) else None
+    target.handled_by = user_of(actor)
     target.note = note
     target.save(update_fields=["handled_at", "handled_by", "note"])
     audit_record(
         actor=actor, verb="summons.handle", target=summons, changes={"agency": [None, target.agency_id]}
     )
     if not SummonsTarget.objects.filter(summons=summons, handled_at__isnull=True).exists():
-        summons.status = Summons.Status.HANDLED
+        summons.status = Summons.TRANSITIONS.target(summons.status, "complete")
         summons.save(update_fields=["status"])
         audit_record(
             actor=actor, verb="summons.handled", target=summons, changes={"status": ["open", "handled"]}
@@ -333,10 +333,16 @@ def summons_handle(
     return target
 
 
-def _require_whistler_or_commander(actor: Actor, summons: Summons) -> None:
+def may_conclude(actor: Actor, summons: Summons) -> bool:
+    """Whether ``actor`` may verify or reopen the summons: its whistler, or a shift commander
+    covering its village (the pages offer the two steps by this and the table)."""
     if getattr(actor, "pk", None) == summons.whistler_id:
-        return
-    if jurisdiction_for(actor).covers("orders.command", summons.village.path):
+        return True
+    return jurisdiction_for(actor).covers("orders.command", summons.village.path)
+
+
+def _require_whistler_or_commander(actor: Actor, summons: Summons) -> None:
+    if may_conclude(actor, summons):
         return
     raise PermissionDenied(_("Only the whistler or a shift commander covering the village may do this."))
 
@@ -348,13 +354,13 @@ def summons_verify(*, actor: Actor, summons: Summons, now: datetime | None = Non
     _require_whistler_or_commander(actor, summons)
     if summons.status == Summons.Status.VERIFIED:
         return summons
-    if summons.status != Summons.Status.HANDLED:
+    if not Summons.TRANSITIONS.allows(summons.status, "verify"):
         raise InvalidTransition(
             _("Cannot verify a summons that is still open: not every agency has handled it.")
         )
-    summons.status = Summons.Status.VERIFIED
+    summons.status = Summons.TRANSITIONS.target(summons.status, "verify")
     summons.verified_at = now or timezone.now()
-    summons.verified_by = actor if isinstance(actor, User) else None
+    summons.verified_by = user_of(actor)
     summons.save(update_fields=["status", "verified_at", "verified_by"])
     audit_record(
         actor=actor, verb="summons.verify", target=summons, changes={"status": ["handled", "verified"]}
@@ -368,7 +374,7 @@ def summons_reopen(*, actor: Actor, summons: Summons, reason: str, now: datetime
     again (their check-ins stand), and they are told."""
     summons = Summons.objects.select_for_update(of=("self",)).select_related("village").get(pk=summons.pk)
     _require_whistler_or_commander(actor, summons)
-    if summons.status != Summons.Status.HANDLED:
+    if not Summons.TRANSITIONS.allows(summons.status, "reopen"):
         raise InvalidTransition(
             _("Only a handled summons can be reopened; this one is %(status)s.")
             % {"status": Summons.Status(summons.status).label}
@@ -385,7 +391,7 @@ def summons_reopen(*, actor: Actor, summons: Summons, reason: str, now: datetime
         )
     SummonsTarget.objects.filter(summons=summons).update(handled_at=None, handled_by=None)
     Summons.objects.filter(pk=summons.pk).update(
-        status=Summons.Status.OPEN, reopened_count=F("reopened_count") + 1
+        status=Summons.TRANSITIONS.target(summons.status, "reopen"), reopened_count=F("reopened_count") + 1
     )
     summons.refresh_from_db(fields=["status", "reopened_count"])
     audit_record(
@@ -398,7 +404,7 @@ def summons_reopen(*, actor: Actor, summons: Summons, reason: str, now: datetime
         },
         reason=reason,
     )
-    on_commit_delay(tasks.notify_summons_task, summons.pk, summons.reopened_count)
+    on_commit_delay("stations.notify_summons", summons.pk, summons.reopened_count)
     return summons
 
 
@@ -492,4 +498,5 @@ def summons_notify(*, summons_id: int, wave: int) -> int:
 
 
 def _link(summons: Summons) -> str:
-    return f"/stations/orders/{summons.order_id}/" if summons.order_id else f"/api/v1/summonses/{summons.pk}/"
+    """The whistle's page: each agency's report-in and handling, verify and reopen."""
+    return reverse("stations:summons", args=[summons.pk])

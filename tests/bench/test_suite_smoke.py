@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.citygen import SCALES, _mix, _split
+from governance.citygen import SCALES, _mix, split
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -101,7 +101,7 @@ def test_a_mix_is_a_hundred_values_in_proportion() -> None:
 def test_a_split_shares_the_whole_and_leaves_nobody_empty() -> None:
     import random
 
-    shares = _split(2_000, 100, random.Random(1), spread=0.5)
+    shares = split(2_000, 100, random.Random(1), spread=0.5)
     assert sum(shares) == 2_000
     assert min(shares) >= 1
-    assert shares == _split(2_000, 100, random.Random(1), spread=0.5)
+    assert shares == split(2_000, 100, random.Random(1), spread=0.5)

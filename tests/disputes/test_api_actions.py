@@ -117,7 +117,7 @@ def test_triaging_a_triaged_case_otherwise_is_a_409(w, api):
     )
     assert response.status_code == 409
     assert errors(response)["code"] == "invalid_transition"
-    assert errors(response)["message"] == "This is not possible while the case is “Triaged”."
+    assert errors(response)["message"] == "This cannot be done while the status is “Triaged”."
     assert state(dispute) == before
 
 

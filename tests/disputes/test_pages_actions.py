@@ -36,7 +36,14 @@ def events(dispute):
 
 
 def error_of(response, field):
-    return response.content.decode().split(f'data-field="{field}"')[1].split("</div>")[0]
+    """The error shown on ``<action>-<field>``: in its action's form, which marks the bare name
+    (the agreement's rows of terms mark the whole name)."""
+    html = response.content.decode()
+    if f'data-field="{field}"' in html:
+        return html.split(f'data-field="{field}"')[1].split("</div>")[0]
+    action, name = field.split("-", 1)
+    form = html.split(f'data-testid="do-{action}"' if action != "unmask" else 'data-testid="unmask-form"')[1]
+    return form.split("</form>")[0].split(f'data-field="{name}"')[1].split("</div>")[0]
 
 
 def followed(client, response):
@@ -192,7 +199,7 @@ def test_a_session_is_recorded_and_a_missing_field_is_shown(w, client):
         client, d, "session", kind="mediation", held_at=held, place="调解室", attendees="双方", minutes=""
     )
     assert bad.status_code == 400
-    assert "This field is required." in error_of(bad, "session-minutes")
+    assert "This field may not be blank." in error_of(bad, "session-minutes")
     assert Session.objects.filter(dispute=d).count() == 1
     good = act(
         client,
@@ -438,6 +445,44 @@ def test_group_parties_are_imported_from_a_spreadsheet_or_nothing_is(w, client):
     assert Party.objects.get(pk=member.pk).progress == "agreed"
 
 
+def test_an_agency_is_brought_into_the_case_from_the_page(w, client):
+    d = in_mediation(w)
+    client.force_login(w.officer)
+    html = client.get(f"/disputes/{d.pk}/").content.decode()
+    card = html.split('data-testid="action-agency_add"')[1].split("</details>")[0]
+    assert f'value="{w.judicial_office.pk}"' in card
+    bad = act(client, d, "agency_add", agency="")
+    assert bad.status_code == 400
+    assert error_of(bad, "agency_add-agency")
+    assert not d.agencies.filter(pk=w.judicial_office.pk).exists()
+    response = act(client, d, "agency_add", agency=w.judicial_office.pk)
+    assert "joins the case" in followed(client, response)
+    assert d.agencies.filter(pk=w.judicial_office.pk).exists()
+    html = client.get(f"/disputes/{d.pk}/").content.decode()
+    card = html.split('data-testid="action-agency_add"')[1].split("</details>")[0]
+    assert f'value="{w.judicial_office.pk}"' not in card  # already on the case: not offered again
+
+
+def test_the_escalation_form_offers_the_persons_triggers_only(w, client):
+    d = in_mediation(w)
+    client.force_login(w.officer)
+    html = client.get(f"/disputes/{d.pk}/").content.decode()
+    card = html.split('data-testid="action-escalate"')[1].split("</details>")[0]
+    assert 'value="party_request"' in card and 'value="time_box"' not in card
+    assert act(client, d, "escalate", trigger="time_box", reason="超时").status_code == 400
+    assert Dispute.objects.get(pk=d.pk).tier == 1
+
+
+def test_the_page_offers_what_the_state_table_allows(w, client):
+    d = registered(w)
+    client.force_login(w.officer)
+    html = client.get(f"/disputes/{d.pk}/").content.decode()
+    offered = {
+        a for a in ("triage", "accept", "assign", "escalate", "reopen") if f'data-testid="action-{a}"' in html
+    }
+    assert offered == {a for a in ("triage", "accept", "assign", "escalate", "reopen") if d.can(a)}
+
+
 # --- rights -----------------------------------------------------------------------------------
 
 
@@ -465,7 +510,7 @@ def test_an_action_the_status_no_longer_allows_shows_why(w, client):
     client.force_login(w.officer)
     response = act(client, d, "triage", decision="accept", complexity="simple")
     assert response.status_code == 409
-    assert "This is not possible while the case is “In mediation”." in response.content.decode()
+    assert "This cannot be done while the status is “In mediation”." in response.content.decode()
 
 
 def test_a_task_can_only_be_closed_once(w, client):

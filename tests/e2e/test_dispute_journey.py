@@ -29,7 +29,7 @@ def act(page, name: str, fields: dict[str, str], *, checks: tuple[str, ...] = ()
         for box in card.locator(f'[name="{name}-{field}"]').all():
             box.check()
     with page.expect_navigation():
-        card.locator(f'[data-testid="submit-{name}"]').click()
+        card.locator(f'[data-testid="do-{name}-submit"]').click()
 
 
 def status_of(page) -> str:

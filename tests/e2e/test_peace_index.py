@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from peace_index.compute import add_months, current_month, scores_compute
+from governance.months import add_months, current_month
+from peace_index.compute import scores_compute
 from peace_index.models import DataSource, TownshipReview
 from peace_index.services import data_import
 from tests.e2e.conftest import screenshot
@@ -52,8 +53,11 @@ def test_official_reads_the_ranking_drills_into_a_village_and_approves(page_fact
 
     page.click('[data-testid="back"]')
     page.wait_for_selector('[data-testid="review-form"]')
+    asked = []  # approving freezes the month: the page asks first
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     with page.expect_navigation():
-        page.click('[data-testid="approve"]')
+        page.click('[data-testid="review-form-submit"]')
+    assert asked and "冻结" in asked[0]
     assert page.locator('[data-testid="review-status"]').inner_text() == "已批准"
     assert page.locator('[data-testid="review-form"]').count() == 0
     review = TownshipReview.objects.get()

@@ -91,7 +91,7 @@ def main() -> None:
 def _peace_run(w):  # type: ignore[no-untyped-def]
     """A published methodology, deliveries for a year and a recomputation of its twelve months,
     enqueued on the scenario's broker (the ``scores`` queue)."""
-    from peace_index.compute import add_months, current_month, months_between
+    from governance.months import add_months, current_month, months_between
     from peace_index.services import data_import, recompute_start, version_draft_create, version_publish
 
     version = version_draft_create(actor=w.county_admin, county=w.c.county, name="v1")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import QueryDict
 from django.template.loader import render_to_string
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.action_forms import ActionForm
@@ -13,12 +12,12 @@ from governance.errors import PermissionDenied, ValidationFailed
 
 
 class WhistleInput(serializers.Serializer):
-    agencies = serializers.ListField(child=serializers.IntegerField(min_value=1), label=_("Agencies"))
+    agencies = serializers.ListField(child=serializers.IntegerField(min_value=1), label="Agencies")
     urgency = serializers.ChoiceField(
-        choices=[("emergency", "Emergency"), ("routine", "Routine")], label=_("Urgency")
+        choices=[("emergency", "Emergency"), ("routine", "Routine")], label="Urgency"
     )
-    reason = serializers.CharField(max_length=20, label=_("Reason"))
-    public = serializers.BooleanField(default=False, label=_("Public"))
+    reason = serializers.CharField(max_length=20, label="Reason")
+    public = serializers.BooleanField(default=False, label="Public")
 
 
 ACTION = Action(

@@ -18,7 +18,6 @@ from governance.background import on_commit_delay, pending_tasks_publish
 from governance.middleware import request_id_var
 from governance.models import Heartbeat, PendingTask
 from governance.structured_logs import JsonFormatter, _carry_request_id
-from governance.tasks import heartbeat_task
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def test_a_task_the_broker_refuses_waits_in_the_outbox_and_is_published_once_it_
             mock.patch("celery.app.task.Task.delay", side_effect=down),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            on_commit_delay(heartbeat_task, "celery")
+            on_commit_delay("governance.heartbeat", "celery")
     finally:
         request_id_var.reset(token)
     row = PendingTask.objects.get()

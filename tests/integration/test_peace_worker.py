@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from peace_index.compute import current_month
+from governance.months import current_month
 from peace_index.models import DataSource, RecomputeRun, VillageScore
 from peace_index.services import recompute_mark, recompute_start
 from tests.integration.conftest import wait_for

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from governance.demo import COUNTY_CODE, demo_seed
-from peace_index.compute import add_months, current_month
+from governance.months import add_months, current_month
 from peace_index.demo import seed_demo_history
 from peace_index.models import CriminalCase, MethodVersion, TownshipReview, VillageScore
 

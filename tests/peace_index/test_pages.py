@@ -4,7 +4,6 @@ exports, the methodology and imports, and a constant number of queries."""
 from __future__ import annotations
 
 import io
-import json
 from datetime import date
 
 import pytest
@@ -154,9 +153,15 @@ def test_anonymous_is_sent_to_log_in(client, pw):
 
 def test_the_official_approves_the_month_on_the_page(client, pw):
     client.force_login(pw.w.township_official)
-    url = reverse("peace:township-review", args=[pw.c.township_a.pk])
-    r = client.post(url, {"month": "2026-11", "decision": "approve", "comment": ""})
+    page = client.get(reverse("peace:township", args=[pw.c.township_a.pk]) + "?month=2026-11")
+    html = page.content.decode()
+    # Approving freezes the month: the page asks first.
+    assert 'data-action="peace_index.review.approve"' in html and "data-confirm=" in html
+    url = reverse("peace:township-review", args=[pw.c.township_a.pk]) + "?month=2026-11"
+    r = client.post(url, {"approve-comment": ""})
     assert r.status_code == 302
+    again = client.post(url, {"approve-comment": ""})  # a retried POST changes nothing twice
+    assert again.status_code == 302
     review = TownshipReview.objects.get()
     assert (review.status, review.month, review.reviewed_by) == (
         "approved",
@@ -164,22 +169,35 @@ def test_the_official_approves_the_month_on_the_page(client, pw):
         pw.w.township_official,
     )
     page = client.get(reverse("peace:township", args=[pw.c.township_a.pk]) + "?month=2026-11")
-    assert 'data-testid="review-form"' not in page.content.decode()
+    # Approved: the state table offers nothing more.
+    assert 'data-action="peace_index.review' not in page.content.decode()
+    r = client.post(url, {"return-comment": "重新核对"})
+    assert r.status_code == 400
+    assert TownshipReview.objects.get().status == "approved"
+
+
+def test_a_returned_month_may_still_be_approved_and_the_page_offers_it(client, pw):
+    client.force_login(pw.w.township_official)
+    url = reverse("peace:township-review", args=[pw.c.township_a.pk]) + "?month=2026-11"
+    assert client.post(url, {"return-comment": "数据有误"}).status_code == 302
+    html = client.get(
+        reverse("peace:township", args=[pw.c.township_a.pk]) + "?month=2026-11"
+    ).content.decode()
+    assert 'data-action="peace_index.review.approve"' in html
+    assert 'data-action="peace_index.review.return"' in html  # returned again with a new comment
+    assert client.post(url, {"approve-comment": ""}).status_code == 302
+    assert TownshipReview.objects.get().status == "approved"
 
 
 def test_a_refused_review_changes_nothing(client, pw):
     client.force_login(pw.official_b)
-    r = client.post(
-        reverse("peace:township-review", args=[pw.c.township_a.pk]),
-        {"month": "2026-11", "decision": "approve"},
-    )
+    url = reverse("peace:township-review", args=[pw.c.township_a.pk]) + "?month=2026-11"
+    r = client.post(url, {"approve-comment": ""})
     assert r.status_code == 404
     client.force_login(pw.w.township_official)
-    r = client.post(
-        reverse("peace:township-review", args=[pw.c.township_a.pk]),
-        {"month": "2026-11", "decision": "return", "comment": ""},
-    )
-    assert r.status_code == 302
+    r = client.post(url, {"return-comment": ""})
+    assert r.status_code == 400
+    assert b'data-field="comment"' in r.content  # the field says what is missing
     assert TownshipReview.objects.count() == 0
 
 
@@ -195,20 +213,16 @@ def test_exports_list_every_village_with_its_decomposition(client, pw):
     assert printed.status_code == 200 and pw.c.village_a2.name in printed.content.decode()
 
 
-def test_the_county_administrator_saves_a_draft_and_is_told_what_is_wrong(client, pw):
+def test_the_county_administrator_starts_a_draft_from_the_version_in_force(client, pw):
     client.force_login(pw.w.county_admin)
     url = reverse("peace:methods", args=[pw.c.county.pk])
-    params = dict(
-        pw.version.params, bands={"excellent": 80, "excellent_min_dimension": 75, "safe": 85, "basic": 70}
-    )
-    r = client.post(url, {"name": "v2", "note": "", "params": json.dumps(params)})
-    assert r.status_code == 200
-    assert "bands: Thresholds must fall" in r.content.decode()
-    r = client.post(url, {"name": "v2", "note": "", "params": "{not json"})
-    assert "Not valid JSON" in r.content.decode()
+    r = client.post(url, {"name": "", "note": ""})
+    assert r.status_code == 400 and b'data-field="name"' in r.content
     assert MethodVersion.objects.count() == 1
-    r = client.post(url, {"name": "v2", "note": "调整", "params": json.dumps(pw.version.params)})
-    assert r.status_code == 302 and MethodVersion.objects.filter(status="draft").count() == 1
+    r = client.post(url, {"name": "v2", "note": "调整"})
+    assert r.status_code == 302
+    draft = MethodVersion.objects.get(status="draft")
+    assert r.url == reverse("peace:version", args=[draft.pk]) and draft.params == pw.version.params
 
 
 def test_the_import_page_reports_row_errors_and_imports_nothing(client, pw):
@@ -219,7 +233,7 @@ def test_the_import_page_reports_row_errors_and_imports_nothing(client, pw):
     )
     bad.name = "cases.csv"
     r = client.post(url, {"source": "cases", "first_month": "2026-10", "last_month": "2026-10", "file": bad})
-    assert r.status_code == 200
+    assert r.status_code == 400
     assert "Line 2, severity" in r.content.decode()
     assert not CriminalCase.objects.filter(external_ref="B1").exists()
     r = client.post(

@@ -58,6 +58,8 @@ _PK_BY_NAME = (
     ("agency-", "agency"),
     ("membership-", "membership"),
     ("notification-", "notification"),
+    ("integration-client-", "integration_client"),
+    ("api-token-", "token_owner"),
     ("order-", "order"),
     ("summons-", "summons"),
     ("dispute-", "dispute"),
@@ -72,6 +74,7 @@ _PK_BY_NAME = (
     ("volunteer-activate", "volunteer_id"),
     ("volunteer-", "volunteer"),
     ("reward-item-", "item_id"),
+    ("shop-item-", "item_id"),
     ("redemption-", "redemption_id"),
     ("peace:township", "township"),
     ("peace-township-", "township"),
@@ -103,6 +106,8 @@ def _value(route: Route, param: str, world: World) -> Any:
         return k["volunteer_id"]  # the applicant
     if param == "volunteer_id":
         return k["volunteer"]
+    if param == "summons_id":
+        return k["summons"]
     if param == "course_id":
         return k["course"]
     if param == "certificate_id":

@@ -25,6 +25,9 @@ RULES: dict[str, dict[str, str]] = {
     "home": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
     "inbox": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
     "inbox-mark-read": {"GET": "n - - - - - - - -", "POST": "n y y y y y y y y"},
+    # A person's page, as the API's person-detail; unmasking with a reason as the API's.
+    "person-page": {"GET": "n n n n y n n y y", "POST": "n n n n y n n y y"},
+    "person-page-unmask": {"GET": "n - - - - - - - -", "POST": "n n n n w n n n w"},
     "healthz": {"GET": "y y y y y y y y y", "POST": "- - - - - - - - -"},
     "readyz": {"GET": "u u u u u u u u u", "POST": "- - - - - - - - -"},
     "login": {"GET": "y y y y y y y y y", "POST": "y y y y y y y y y"},
@@ -35,6 +38,10 @@ RULES: dict[str, dict[str, str]] = {
     # an authenticator; the code page sends one without an authenticator to the setup.
     "two-factor-setup": {"GET": "n y y y y y y y y", "POST": "n b b b b b b b b"},
     "two-factor-verify": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
+    # API tokens: everyone sees his own; the county admin also those of his jurisdiction. The world's
+    # token is the grid worker's: he and the county admin revoke it, nobody else finds it.
+    "tokens": {"GET": "n y y y y y y y y", "POST": "- - - - - - - - -"},
+    "token-revoke": {"GET": "- - - - - - - - -", "POST": "n n w n n n n n w"},
     "set_language": {"GET": "y y y y y y y y y", "POST": "y y y y y y y y y"},
     # --- Governance API ------------------------------------------------------------------------------
     # Anyone logged in lists what their jurisdiction covers (an empty list outside it); objects of
@@ -57,6 +64,8 @@ RULES: dict[str, dict[str, str]] = {
     "notification-read": {"POST": "n y y y y y y y y"},
     "notification-detail": {"GET": "n n n n y n n n n"},
     "api-root": {"GET": "n y y y y y y y y"},
+    "api-token-list": {"GET": "n y y y y y y y y"},
+    "api-token-revoke": {"POST": "n n w n n n n n w"},
     # --- Stations API --------------------------------------------------------------------------------
     # Orders and summonses of station A: its officer only (the summoned agencies are not in the
     # matrix). An empty alert is refused for its input whoever sends it (every role may report).
@@ -70,6 +79,9 @@ RULES: dict[str, dict[str, str]] = {
     "summons-handle": {"POST": "n n n n b n n n n"},
     "summons-reopen": {"POST": "n n n n b n n n n"},
     "summons-verify": {"POST": "n n n n b n n n n"},
+    # Keys of integrating systems: the county administrator only.
+    "integration-client-list": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n b"},
+    "integration-client-revoke": {"POST": "n n n n n n n n w"},
     # --- Disputes API --------------------------------------------------------------------------------
     # The case of village A1: seen by the grid worker who registered it, station A's officer, its
     # mediator, township A's official and the county; never by the other station or township.
@@ -146,6 +158,11 @@ RULES: dict[str, dict[str, str]] = {
     "redemption-detail": {"GET": "n y n n y n n y y"},
     "redemption-cancel": {"POST": "n w n n w n n w w"},
     "redemption-collect": {"POST": "n n n n w n n w w"},
+    "shop-item-list": {"GET": "n y y y y y y y y", "POST": "n b b b b b b b b"},
+    "shop-item-detail": {"GET": "n n n n y n n y y"},
+    "shop-item-restock": {"POST": "n n n n b n n b b"},
+    "shop-item-price": {"POST": "n n n n b n n b b"},
+    "shop-item-withdraw": {"POST": "n n n n b n n b b"},
     "volunteer-course-list": {"GET": "n y y y y y y y y"},
     "volunteer-course-detail": {"GET": "n y y y y y y y y"},
     "volunteer-course-quiz": {"POST": "n b b b b b b b b"},
@@ -160,7 +177,7 @@ RULES: dict[str, dict[str, str]] = {
     "volunteers:points": {"GET": "n y n n n n n n n", "POST": "n y n n n n n n n"},
     "volunteers:shop": {"GET": "n y n n n n n n n", "POST": "n y n n n n n n n"},
     "volunteers:redeem": {"GET": "n - - - - - - - -", "POST": "n w n n n n n n n"},
-    "volunteers:redemption-cancel": {"GET": "n - - - - - - - -", "POST": "n w n n n n n n n"},
+    "volunteers:redemption-cancel": {"GET": "n - - - - - - - -", "POST": "n w n n w n n w w"},
     "volunteers:team": {"GET": "n n n n y n n y y", "POST": "n n n n y n n y y"},
     "volunteers:team-member": {"GET": "n n n n y n n y y", "POST": "n n n n y n n y y"},
     # Unmasking a team member: police and the county, not the township official (no unmask right).
@@ -172,9 +189,27 @@ RULES: dict[str, dict[str, str]] = {
     "volunteers:certificate": {"GET": "n n n n n n n n n", "POST": "n n n n n n n n n"},
     # The offline service worker's script is a static file, public like the rest of /static/.
     "volunteers:service-worker": {"GET": "y y y y y y y y y", "POST": "- - - - - - - - -"},
-    "volunteers:team-verify": {"GET": "n - - - - - - - -", "POST": "n y n n y n n y y"},
+    # A refusal of right is 403 on the page as on the API (one's own claim is visible, not one's to
+    # verify; one's own redemption is not one's to hand over).
+    "volunteers:team-verify": {"GET": "n - - - - - - - -", "POST": "n n n n y n n y y"},
     "volunteers:team-admit": {"GET": "n - - - - - - - -", "POST": "n n n n w n n w w"},
-    "volunteers:team-collect": {"GET": "n - - - - - - - -", "POST": "n y n n w n n w w"},
+    "volunteers:team-collect": {"GET": "n - - - - - - - -", "POST": "n n n n w n n w w"},
+    # The team leader's pages. The world's task has not started: a no-show is refused and the page
+    # goes back to the team with the reason (as verifying does).
+    "volunteers:team-task-new": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
+    "volunteers:team-task-edit": {"GET": "n n n n y n n y y", "POST": "n n n n y n n y y"},
+    "volunteers:team-no-show": {"GET": "n - - - - - - - -", "POST": "n n n n y n n y y"},
+    "volunteers:team-member-reject": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
+    "volunteers:team-member-suspend": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
+    "volunteers:team-member-retire": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
+    "volunteers:team-member-points": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
+    # The shop's keepers: station A's staff, the managers over its seat. Station B and township B
+    # run shops of their own (their list is empty in the world).
+    "volunteers:team-shop": {"GET": "n n n y y n y y y", "POST": "n - - - - - - - -"},
+    "volunteers:team-shop-new": {"GET": "n n n y y n y y y", "POST": "n n n b b n b b b"},
+    "volunteers:team-shop-restock": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
+    "volunteers:team-shop-price": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
+    "volunteers:team-shop-withdraw": {"GET": "n n n n y n n y y", "POST": "n n n n b n n b b"},
     "volunteers:training": {"GET": "n y n n n n n n n", "POST": "n y n n n n n n n"},
     "volunteers:figures": {"GET": "n n n n y n n y y", "POST": "n - - - - - - - -"},
     "volunteers:figures-csv": {"GET": "n n n n y n n y y", "POST": "n - - - - - - - -"},
@@ -194,14 +229,22 @@ RULES: dict[str, dict[str, str]] = {
     "stations:order-step": {"GET": "n - - - - - - - -", "POST": "n n n n y n n n n"},
     "stations:order-redispatch": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
     "stations:alert-new": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
+    # The whistle's pages: station A's order and its summons, as the API (summons-detail) shows them.
+    "stations:order-whistle": {"GET": "n n n n y n n n n", "POST": "n n n n b n n n n"},
+    "stations:summons": {"GET": "n n n n y n n n n", "POST": "n n n n y n n n n"},
+    "stations:summons-verify": {"GET": "n - - - - - - - -", "POST": "n n n n b n n n n"},
+    "stations:summons-reopen": {"GET": "n - - - - - - - -", "POST": "n n n n b n n n n"},
     "stations:board": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n y"},
     "stations:board-orders": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n y"},
     "stations:coverage": {"GET": "n n n n n n y y y", "POST": "n n n n n n y y y"},
     "stations:figures": {"GET": "n n n y y n n n y", "POST": "n - - - - - - - -"},
     "stations:figures-csv": {"GET": "n n n y y n n n y", "POST": "n - - - - - - - -"},
     "stations:figures-xlsx": {"GET": "n n n y y n n n y", "POST": "n - - - - - - - -"},
+    "stations:integrations": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n b"},
+    "stations:integration-revoke": {"GET": "- - - - - - - - -", "POST": "n n n n n n n n w"},
     "stations:grid-home": {"GET": "n n y n n n y y n", "POST": "n n y n n n y y n"},
     "stations:grid-report": {"GET": "n n y n n n y y n", "POST": "n n y n n n y y n"},
+    "stations:grid-whistle": {"GET": "n n y n n n y y n", "POST": "n n b n n n b b n"},
     "stations:grid-check-in": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
     "stations:grid-handle": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
     # --- Dispute pages -------------------------------------------------------------------------------
@@ -228,15 +271,16 @@ RULES: dict[str, dict[str, str]] = {
     # recomputations: the county admin only. Other townships and the police roles see nothing.
     "peace:index": {"GET": "n n n n n n y y y", "POST": "n - - - - - - - -"},
     "peace:township": {"GET": "n n n n n n n y y", "POST": "n - - - - - - - -"},
-    "peace:township-review": {"GET": "n - - - - - - - -", "POST": "n n n n n n n y y"},
+    "peace:township-review": {"GET": "n - - - - - - - -", "POST": "n n n n n n n b n"},
     "peace:township-csv": {"GET": "n n n n n n n y y", "POST": "n - - - - - - - -"},
     "peace:township-xlsx": {"GET": "n n n n n n n y y", "POST": "n - - - - - - - -"},
     "peace:township-print": {"GET": "n n n n n n n y y", "POST": "n - - - - - - - -"},
     "peace:village": {"GET": "n n n n n n n y y", "POST": "n - - - - - - - -"},
-    "peace:methods": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n y"},
+    "peace:methods": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n b"},
     "peace:recompute": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n y"},
-    "peace:imports": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n y"},
-    "peace:version": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n y"},
+    "peace:imports": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n b"},
+    "peace:version": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n b"},
+    "peace:version-publish": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n y"},
     "peace:run": {"GET": "n n n n n n n n y", "POST": "n - - - - - - - -"},
     "peace-township-ranking": {"GET": "n n n n n n n y y"},
     "peace-township-review": {"POST": "n n n n n n n b b"},
@@ -244,6 +288,7 @@ RULES: dict[str, dict[str, str]] = {
     "peace-versions": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n b"},
     "peace-recompute": {"POST": "n n n n n n n n y"},
     "peace-imports": {"POST": "n n n n n n n n b"},
+    "peace-import-file": {"POST": "n n n n n n n n b"},
     "peace-version": {"GET": "n n n n n n n n y", "PATCH": "n n n n n n n n b"},
     "peace-version-publish": {"POST": "n n n n n n n n y"},
     "peace-run": {"GET": "n n n n n n n n y"},
@@ -252,6 +297,7 @@ RULES: dict[str, dict[str, str]] = {
     # The OpenAPI schema and its viewers are public (drf-spectacular's default): they list the
     # endpoints, never data.
     "open311:services": {"GET": "y y y y y y y y y", "POST": "- - - - - - - - -"},
+    "open311:discovery": {"GET": "y y y y y y y y y", "POST": "- - - - - - - - -"},
     "open311:service": {"GET": "y y y y y y y y y", "POST": "- - - - - - - - -"},
     "open311:requests": {"GET": "n n n n n n n n n", "POST": "n n n n n n n n n"},
     "open311:request": {"GET": "n n n n n n n n n", "POST": "- - - - - - - - -"},
@@ -265,6 +311,7 @@ RULES: dict[str, dict[str, str]] = {
 _UNMASK = {"field": "phone", "reason": "核实当事人身份以便联系"}
 BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "person-unmask": lambda k: _UNMASK,
+    "person-page-unmask": lambda k: _UNMASK,
     "dispute-party-unmask": lambda k: _UNMASK,
     "volunteer-unmask": lambda k: _UNMASK,
     "volunteers:team-member-unmask": lambda k: _UNMASK,

@@ -10,6 +10,7 @@ from typing import Any
 import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from disputes.models import Dispute, Party
 from disputes.services import case_task_create
@@ -19,6 +20,7 @@ from governance.services.notifications import notification_send
 from peace_index.services import recompute_start, version_draft_create, version_publish
 from stations.models import Station
 from stations.services.dispatch import alert_intake
+from stations.services.integrations import integration_client_issue
 from stations.services.roster import duty_shift_add
 from stations.services.summons import summons_whistle
 from tests.disputes import factories as dispute_factories
@@ -115,6 +117,9 @@ def build() -> World:
     version = version_draft_create(actor=w.county_admin, county=c.county, name="2026版")
     version_publish(actor=w.county_admin, version=version, recompute=False)
     run = recompute_start(actor=w.county_admin, county=c.county)
+    # An Open311 client of the county's hotline, and an API token held by the grid worker.
+    integration_client, _key = integration_client_issue(actor=None, name="柯城区12345平台", agency=c.hotline)
+    Token.objects.create(user=w.grid_worker)
 
     users: dict[str, User | None] = {
         "anonymous": None,
@@ -134,6 +139,8 @@ def build() -> World:
         "membership": membership.pk,
         "agency": c.station_a.pk,
         "notification": notification.pk,
+        "owner_id": w.grid_worker.pk,  # holds an API token
+        "token_owner": w.grid_worker.pk,
         # stations
         "station_id": station.pk,
         "shift_id": shift.pk,
@@ -142,6 +149,8 @@ def build() -> World:
         "summons": summons.pk,
         "target_id": target.pk,
         "alert": order.alert_id,
+        "integration_client": integration_client.pk,
+        "client_id": integration_client.pk,
         # disputes
         "dispute_id": dispute.pk,
         "dispute": dispute.pk,

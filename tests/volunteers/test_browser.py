@@ -83,6 +83,7 @@ def test_a_volunteer_claims_checks_in_offline_is_verified_and_redeems(page_facto
 
     page.goto(f"{live_server.url}/volunteers/shop/")
     fits_the_phone(page)
+    page.once("dialog", lambda dialog: dialog.accept())  # spending points asks first
     page.click('[data-testid="redeem"]')
     page.wait_for_selector('[data-testid="redemptions"] li:has-text("保温杯")')
     assert Redemption.objects.get().status == "reserved"

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.models import Agency
 from volunteers.models import (
     Claim,
     Course,
@@ -20,6 +21,19 @@ from volunteers.models import (
     Team,
     Volunteer,
 )
+
+
+def request_key_field() -> serializers.CharField:
+    """The hidden key a page sends with a write (a retried form does nothing twice)."""
+    return serializers.CharField(
+        label=_("Request key"),
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        style={"input_type": "hidden"},
+        help_text="Sent again with a retry: nothing is done twice (the Idempotency-Key header does the same).",
+    )
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -50,17 +64,29 @@ class VolunteerSerializer(serializers.ModelSerializer):
 
 
 class ApplySerializer(serializers.Serializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.filter(active=True))
-    real_name = serializers.CharField(max_length=50)
-    phone = serializers.CharField(max_length=20)
-    id_number = serializers.CharField(max_length=20)
-    record_check_consent = serializers.BooleanField()
-    skills = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
-    availability = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    team = serializers.PrimaryKeyRelatedField(label=_("Team"), queryset=Team.objects.filter(active=True))
+    real_name = serializers.CharField(label=_("Real name"), max_length=50)
+    phone = serializers.CharField(label=_("Mobile phone"), max_length=20)
+    id_number = serializers.CharField(label=_("ID number"), max_length=20)
+    record_check_consent = serializers.BooleanField(label=_("I consent to a check of my criminal record"))
+    skills = serializers.ListField(
+        label=_("Skills"), child=serializers.CharField(max_length=30), required=False, default=list
+    )
+    availability = serializers.CharField(
+        label=_("When you are available"), max_length=200, required=False, allow_blank=True, default=""
+    )
 
 
 class VolunteerReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        label=_("Reason"), max_length=500, required=False, allow_blank=True, default=""
+    )
+
+
+class VolunteerStatusReasonSerializer(serializers.Serializer):
+    """A step of a volunteer's status that needs a reason (reject, suspend, retire)."""
+
+    reason = serializers.CharField(label=_("Reason"), max_length=500)
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -81,46 +107,80 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class TaskCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        label=_("Reason for cancelling"), max_length=300, required=False, allow_blank=True, default=""
+    )
 
 
 class VolunteerUnmaskSerializer(serializers.Serializer):
     field = serializers.ChoiceField(
-        choices=[("real_name", _("real name")), ("phone", _("mobile phone")), ("id_number", _("ID number"))]
+        label=_("Data to see"),
+        choices=[("real_name", _("real name")), ("phone", _("mobile phone")), ("id_number", _("ID number"))],
     )
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        label=_("Reason for seeing it"), max_length=500, required=False, allow_blank=True, default=""
+    )
 
 
 class VolunteerTaskInputSerializer(serializers.Serializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
-    task_type = serializers.ChoiceField(choices=Task.Kind.choices)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    place = serializers.CharField(max_length=200)
-    lng = serializers.FloatField()
-    lat = serializers.FloatField()
-    radius_m = serializers.IntegerField(required=False, default=300)
-    capacity = serializers.IntegerField()
-    points = serializers.IntegerField(min_value=0)
-    min_star = serializers.IntegerField(required=False, default=0)
-    recurrence = serializers.ChoiceField(choices=Task.Recurrence.choices, required=False, default="")
-    repeat_until = serializers.DateField(required=False, allow_null=True, default=None)
+    """Publishing a task (or the first of a recurring series, such as a school-gate duty on school
+    days): the service keeps the rules (pairs, the window, the radius...)."""
+
+    team = serializers.PrimaryKeyRelatedField(label=_("Volunteer team"), queryset=Team.objects.all())
+    task_type = serializers.ChoiceField(label=_("Type"), choices=Task.Kind.choices)
+    title = serializers.CharField(label=_("Title"), max_length=200)
+    description = serializers.CharField(
+        label=_("Description"), max_length=2000, required=False, allow_blank=True, default=""
+    )
+    starts_at = serializers.DateTimeField(label=_("Starts at"))
+    ends_at = serializers.DateTimeField(label=_("Ends at"))
+    place = serializers.CharField(label=_("Place"), max_length=200)
+    lng = serializers.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    lat = serializers.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    radius_m = serializers.IntegerField(
+        label=_("Check-in radius (m)"), required=False, default=300, min_value=20, max_value=5000
+    )
+    capacity = serializers.IntegerField(
+        label=_("People needed"), min_value=2, help_text=_("Volunteers work in pairs: at least two.")
+    )
+    points = serializers.IntegerField(label=_("Points"), min_value=0, max_value=1000)
+    min_star = serializers.IntegerField(
+        label=_("Minimum star level"), required=False, default=0, min_value=0, max_value=5
+    )
+    required_course = serializers.PrimaryKeyRelatedField(
+        label=_("Required course"),
+        queryset=Course.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    recurrence = serializers.ChoiceField(
+        label=_("Repeats"), choices=Task.Recurrence.choices, required=False, default=""
+    )
+    repeat_until = serializers.DateField(
+        label=_("Repeat until"), required=False, allow_null=True, default=None
+    )
+    request_key = request_key_field()
 
 
 class TaskEditSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    starts_at = serializers.DateTimeField(required=False)
-    ends_at = serializers.DateTimeField(required=False)
-    place = serializers.CharField(max_length=200, required=False)
-    lng = serializers.FloatField(required=False)
-    lat = serializers.FloatField(required=False)
-    radius_m = serializers.IntegerField(required=False)
-    capacity = serializers.IntegerField(required=False)
-    min_star = serializers.IntegerField(required=False)
-    points = serializers.IntegerField(required=False, min_value=0)
+    title = serializers.CharField(label=_("Title"), max_length=200, required=False)
+    description = serializers.CharField(
+        label=_("Description"), max_length=2000, required=False, allow_blank=True
+    )
+    starts_at = serializers.DateTimeField(label=_("Starts at"), required=False)
+    ends_at = serializers.DateTimeField(label=_("Ends at"), required=False)
+    place = serializers.CharField(label=_("Place"), max_length=200, required=False)
+    lng = serializers.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    lat = serializers.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    radius_m = serializers.IntegerField(
+        label=_("Check-in radius (m)"), required=False, min_value=20, max_value=5000
+    )
+    capacity = serializers.IntegerField(label=_("People needed"), required=False, min_value=2)
+    min_star = serializers.IntegerField(
+        label=_("Minimum star level"), required=False, min_value=0, max_value=5
+    )
+    points = serializers.IntegerField(label=_("Points"), required=False, min_value=0, max_value=1000)
 
 
 class ClaimTaskSerializer(serializers.ModelSerializer):
@@ -157,10 +217,14 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class PositionSerializer(serializers.Serializer):
-    lng = serializers.FloatField()
-    lat = serializers.FloatField()
+    lng = serializers.FloatField(label=_("Longitude"))
+    lat = serializers.FloatField(label=_("Latitude"))
     client_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text="When the phone recorded it (offline queue)."
+        label=_("Recorded at"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the phone recorded it (offline queue).",
     )
 
 
@@ -173,8 +237,10 @@ class PointsEntrySerializer(serializers.ModelSerializer):
 
 
 class AdjustSerializer(serializers.Serializer):
-    amount = serializers.IntegerField()
-    reason = serializers.CharField(max_length=300)
+    amount = serializers.IntegerField(
+        label=_("Points to add (negative to take away)"), min_value=-10_000, max_value=10_000
+    )
+    reason = serializers.CharField(label=_("Reason"), max_length=300)
 
 
 class RewardItemSerializer(serializers.ModelSerializer):
@@ -183,6 +249,30 @@ class RewardItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = RewardItem
         fields = ["id", "agency", "agency_name", "name", "description", "price", "stock", "active"]
+
+
+class RewardItemCreateSerializer(serializers.Serializer):
+    agency = serializers.PrimaryKeyRelatedField(label=_("Shop of"), queryset=Agency.objects.all())
+    name = serializers.CharField(label=_("Item"), max_length=100)
+    description = serializers.CharField(
+        label=_("Description"), max_length=500, required=False, allow_blank=True, default=""
+    )
+    price = serializers.IntegerField(label=_("Price in points"), min_value=1, max_value=100_000)
+    stock = serializers.IntegerField(label=_("In stock"), min_value=0, max_value=100_000)
+    request_key = request_key_field()
+
+
+class RewardItemPriceSerializer(serializers.Serializer):
+    price = serializers.IntegerField(label=_("Price in points"), min_value=1, max_value=100_000)
+
+
+class RewardItemRestockSerializer(serializers.Serializer):
+    add = serializers.IntegerField(label=_("Units to add"), min_value=1, max_value=100_000)
+    request_key = request_key_field()
+
+
+class RewardItemWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(label=_("Reason for taking it off sale"), max_length=300)
 
 
 class RedemptionSerializer(serializers.ModelSerializer):
@@ -257,7 +347,9 @@ class CourseSerializer(serializers.ModelSerializer):
 
 
 class QuizAnswersSerializer(serializers.Serializer):
-    answers = serializers.ListField(child=serializers.IntegerField(min_value=0), max_length=100)
+    answers = serializers.ListField(
+        label=_("Answers"), child=serializers.IntegerField(min_value=0), max_length=100
+    )
 
 
 class QuizResultSerializer(serializers.Serializer):

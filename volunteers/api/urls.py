@@ -10,6 +10,7 @@ router.register("volunteer-tasks", views.TaskViewSet, basename="volunteer-task")
 router.register("volunteer-claims", views.ClaimViewSet, basename="volunteer-claim")
 router.register("volunteer-points", views.PointsViewSet, basename="volunteer-points")
 router.register("reward-items", views.RewardItemViewSet, basename="reward-item")
+router.register("shop-items", views.ShopItemViewSet, basename="shop-item")
 router.register("redemptions", views.RedemptionViewSet, basename="redemption")
 router.register("volunteer-courses", views.CourseViewSet, basename="volunteer-course")
 urlpatterns = [

@@ -26,6 +26,7 @@ from volunteers.figures import figures_for
 from volunteers.models import Claim, Course, PointsEntry, Redemption, RewardItem, Task, Team, Volunteer
 from volunteers.selectors import (
     claims_visible_to,
+    items_stocked_by,
     redemptions_visible_to,
     shop_for,
     star_progress,
@@ -49,6 +50,10 @@ from volunteers.services import (
     redemption_cancel,
     redemption_collect,
     redemption_reserve,
+    reward_item_create,
+    reward_item_price,
+    reward_item_restock,
+    reward_item_withdraw,
     task_cancel,
     task_claim,
     task_edit,
@@ -70,9 +75,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def idempotency_key(request: Request) -> str | None:
-    """The caller's Idempotency-Key, scoped to him (keys are chosen by clients)."""
-    key = request.headers.get("Idempotency-Key", "").strip()[:80]
+def idempotency_key(request: Request, body_key: str = "") -> str | None:
+    """The caller's Idempotency-Key (the header, else the body's ``request_key``), scoped to him
+    (keys are chosen by clients)."""
+    key = (request.headers.get("Idempotency-Key", "") or body_key).strip()[:80]
     return f"api:{request.user.pk}:{key}" if key else None
 
 
@@ -219,10 +225,11 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request) -> Response:
         """Publish a task for a team (at least two people: volunteers work in pairs)."""
         data = _input(request, s.VolunteerTaskInputSerializer)
+        key = idempotency_key(request, data.pop("request_key", ""))
         team = data.pop("team")
         data["kind"] = data.pop("task_type")
         task, created = task_publish(
-            actor=request.user, team=team, data=TaskInput(**data), idempotency_key=idempotency_key(request)
+            actor=request.user, team=team, data=TaskInput(**data), idempotency_key=key
         )
         return Response(
             s.TaskSerializer(task).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -336,6 +343,67 @@ class RewardItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             actor=request.user, item=self.get_object(), idempotency_key=idempotency_key(request)
         )
         return Response(s.RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED)
+
+
+class ShopItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The reward shop (积分超市) as its keepers see it: the items of the agencies whose shop one
+    runs (its staff, the managers over its seat, the leaders of a team it hosts), on sale or not."""
+
+    serializer_class = s.RewardItemSerializer
+    queryset = RewardItem.objects.none()
+
+    def get_queryset(self) -> QuerySet[RewardItem]:
+        return items_stocked_by(self.request.user).order_by("agency_id", "price", "pk")
+
+    @extend_schema(
+        request=s.RewardItemCreateSerializer,
+        responses={201: s.RewardItemSerializer, 200: s.RewardItemSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    def create(self, request: Request) -> Response:
+        """Put an item on sale at its price in points, with its first stock."""
+        data = _input(request, s.RewardItemCreateSerializer)
+        key = idempotency_key(request, data.pop("request_key", ""))
+        if key and RewardItem.objects.filter(idempotency_key=key).exists():
+            item = RewardItem.objects.get(idempotency_key=key)
+            return Response(s.RewardItemSerializer(item).data)
+        item = reward_item_create(actor=request.user, idempotency_key=key, **data)
+        return Response(s.RewardItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.RewardItemRestockSerializer, responses=s.RewardItemSerializer, parameters=[IDEMPOTENCY_KEY]
+    )
+    @action(detail=True, methods=["post"])
+    def restock(self, request: Request, pk: str) -> Response:
+        """Add units to the shelf; a retry with the same key adds nothing more."""
+        item = self.get_object()
+        data = _input(request, s.RewardItemRestockSerializer)
+        item = reward_item_restock(
+            actor=request.user,
+            item=item,
+            add=data["add"],
+            idempotency_key=idempotency_key(request, data["request_key"]),
+        )
+        return Response(s.RewardItemSerializer(item).data)
+
+    @extend_schema(request=s.RewardItemPriceSerializer, responses=s.RewardItemSerializer)
+    @action(detail=True, methods=["post"])
+    def price(self, request: Request, pk: str) -> Response:
+        """A new price in points; reservations already made keep theirs."""
+        item = self.get_object()
+        price = _input(request, s.RewardItemPriceSerializer)["price"]
+        return Response(
+            s.RewardItemSerializer(reward_item_price(actor=request.user, item=item, price=price)).data
+        )
+
+    @extend_schema(request=s.RewardItemWithdrawSerializer, responses=s.RewardItemSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        """Take the item off sale, with a reason."""
+        item = self.get_object()
+        reason = _input(request, s.RewardItemWithdrawSerializer)["reason"]
+        item = reward_item_withdraw(actor=request.user, item=item, reason=reason)
+        return Response(s.RewardItemSerializer(item).data)
 
 
 class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

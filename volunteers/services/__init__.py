@@ -28,7 +28,9 @@ from volunteers.services.points import (
     redemption_collect,
     redemption_reserve,
     reward_item_create,
+    reward_item_price,
     reward_item_restock,
+    reward_item_withdraw,
 )
 from volunteers.services.publishing import (
     TaskInput,
@@ -58,7 +60,9 @@ __all__ = [
     "redemption_reserve",
     "reminder_sweep",
     "reward_item_create",
+    "reward_item_price",
     "reward_item_restock",
+    "reward_item_withdraw",
     "star_recompute",
     "task_cancel",
     "task_claim",

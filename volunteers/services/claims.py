@@ -18,12 +18,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from governance.geo import distance_m
 from governance.services.audit import audit_record
-from volunteers import tasks as jobs
 from volunteers.models import Certificate, Claim, PointsEntry, Task, Volunteer
 from volunteers.selectors import user_may_manage_team
 
@@ -86,7 +85,7 @@ def task_claim(*, actor: Actor, task: Task, now: datetime | None = None) -> Clai
             _("Only active volunteers claim tasks; you are %(status)s.")
             % {"status": volunteer.get_status_display()}
         )
-    if task.status != Task.Status.PUBLISHED or task.starts_at <= now:
+    if not Task.TRANSITIONS.allows(task.status, "claim") or task.starts_at <= now:
         raise InvalidTransition(_("This task is no longer open."))
     if volunteer.star < task.min_star:
         raise PermissionDenied(
@@ -144,7 +143,7 @@ def claim_cancel(*, actor: Actor, claim: Claim, now: datetime | None = None) -> 
     _require_own(actor, claim)
     if claim.status == C.CANCELLED:
         return claim
-    claim.require(C.CLAIMED)
+    claim.step("cancel")
     if now > claim.task.starts_at - cancel_cutoff():
         hours = cancel_cutoff().total_seconds() / 3600
         raise InvalidTransition(
@@ -163,7 +162,7 @@ def claim_withdraw(*, actor: Actor, claim: Claim, now: datetime | None = None) -
     _require_own(actor, claim)
     if claim.status == C.WITHDRAWN:
         return claim
-    claim.require(C.CLAIMED)
+    claim.step("withdraw")
     if not claim.task_changed:
         raise InvalidTransition(_("The task has not changed since you claimed it; cancel instead."))
     if now >= claim.task.ends_at:
@@ -181,7 +180,7 @@ def claim_no_show(*, actor: Actor, claim: Claim, now: datetime | None = None) ->
         raise PermissionDenied(_("You may not record attendance for this task."))
     if claim.status == C.NO_SHOW:
         return claim
-    claim.require(C.CLAIMED)
+    claim.step("no_show")
     if now < claim.task.starts_at:
         raise InvalidTransition(_("The task has not started yet."))
     claim.status = C.NO_SHOW
@@ -262,7 +261,7 @@ def claim_check_in(
     _require_own(actor, claim)
     if claim.status in (C.CHECKED_IN, C.CHECKED_OUT, C.VERIFIED):
         return claim
-    claim.require(C.CLAIMED)
+    claim.step("check_in")
     lng, lat = _position(lng, lat)
     at = _client_time(client_at, now)
     task = claim.task
@@ -322,7 +321,7 @@ def claim_check_out(
     _require_own(actor, claim)
     if claim.status in (C.CHECKED_OUT, C.VERIFIED):
         return claim
-    claim.require(C.CHECKED_IN)
+    claim.step("check_out")
     lng, lat = _position(lng, lat)
     at = _client_time(client_at, now)
     assert claim.checked_in_at is not None
@@ -349,12 +348,12 @@ def claim_verify(*, actor: Actor, claim: Claim, now: datetime | None = None, not
         raise PermissionDenied(_("You may not verify attendance for this task."))
     if claim.status == C.VERIFIED:
         return claim
-    claim.require(C.CHECKED_OUT)
+    claim.step("verify")
     if actor is not None and claim.volunteer.user_id == actor.pk:
         raise PermissionDenied(_("Someone else must verify your own attendance."))
     claim.status = C.VERIFIED
     claim.verified_at = now
-    claim.verified_by = actor if actor is not None and actor.is_authenticated else None
+    claim.verified_by = user_of(actor)
     claim.save(update_fields=["status", "verified_at", "verified_by", "updated_at"])
     if claim.task.points:
         PointsEntry.objects.create(
@@ -373,8 +372,8 @@ def claim_verify(*, actor: Actor, claim: Claim, now: datetime | None = None, not
         changes={"status": [C.CHECKED_OUT, C.VERIFIED], "points": [0, claim.task.points]},
     )
     if notify:
-        on_commit_delay(jobs.notify_verified_task, claim.pk)
-        on_commit_delay(jobs.star_recompute_task, [claim.volunteer_id])
+        on_commit_delay("volunteers.notify_verified", claim.pk)
+        on_commit_delay("volunteers.star_recompute", [claim.volunteer_id])
     return claim
 
 
@@ -395,5 +394,5 @@ def reminder_sweep(*, now: datetime | None = None) -> int:
         return 0
     with transaction.atomic():
         marked = Claim.objects.filter(pk__in=ids, reminded_at__isnull=True).update(reminded_at=now)
-        on_commit_delay(jobs.notify_reminders_task, ids)
+        on_commit_delay("volunteers.notify_reminders", ids)
     return marked

@@ -19,6 +19,7 @@ from governance.models import Agency, Region
 from governance.pii import pii_decrypt, protect_resident_id, resident_id_birth_date, validate_mobile
 from governance.selectors import jurisdiction_for
 from governance.services.audit import audit_record
+from governance.services.people import unmask_reason, unmask_record
 from volunteers.models import Team, Volunteer
 from volunteers.selectors import MANAGE, user_may_manage_team, user_may_unmask_volunteer
 
@@ -167,12 +168,18 @@ def volunteer_apply(
     return volunteer
 
 
+# Where each step leads (whatever the state it leaves): repeating a step that took effect is a no-op.
+_TARGETS = {
+    action: {target for _source, a, target in Volunteer.TRANSITIONS.rows if a == action}
+    for action in Volunteer.TRANSITIONS.actions
+}
+
+
 def _transition(
     *,
     actor: Actor,
     volunteer: Volunteer,
-    to: str,
-    allowed_from: tuple[str, ...],
+    action: str,
     verb: str,
     reason: str = "",
     now: datetime,
@@ -180,9 +187,9 @@ def _transition(
 ) -> Volunteer:
     volunteer = _locked(volunteer)
     _require_manager(actor, volunteer.team, _("You may not change this volunteer's status."))
-    if volunteer.status == to:
-        return volunteer
-    volunteer.require(*allowed_from)
+    if volunteer.status in _TARGETS[action]:
+        return volunteer  # the step already took effect
+    to = volunteer.step(action)
     before = volunteer.status
     volunteer.status = to
     volunteer.status_reason = reason
@@ -199,7 +206,7 @@ def _transition(
 def volunteer_vet(*, actor: Actor, volunteer: Volunteer, now: datetime | None = None) -> Volunteer:
     """Identity seen and the record check (consented to at application) passed."""
     return _transition(
-        actor=actor, volunteer=volunteer, to=S.VETTED, allowed_from=(S.APPLIED,), verb="volunteer.vet",
+        actor=actor, volunteer=volunteer, action="vet", verb="volunteer.vet",
         now=now or timezone.now(), stamp="vetted_at",
     )  # fmt: skip
 
@@ -208,7 +215,7 @@ def volunteer_vet(*, actor: Actor, volunteer: Volunteer, now: datetime | None = 
 def volunteer_activate(*, actor: Actor, volunteer: Volunteer, now: datetime | None = None) -> Volunteer:
     """Activate a vetted volunteer, or reinstate a suspended one."""
     return _transition(
-        actor=actor, volunteer=volunteer, to=S.ACTIVE, allowed_from=(S.VETTED, S.SUSPENDED),
+        actor=actor, volunteer=volunteer, action="activate",
         verb="volunteer.activate", now=now or timezone.now(), stamp="activated_at",
     )  # fmt: skip
 
@@ -218,7 +225,7 @@ def volunteer_reject(
     *, actor: Actor, volunteer: Volunteer, reason: str, now: datetime | None = None
 ) -> Volunteer:
     return _transition(
-        actor=actor, volunteer=volunteer, to=S.REJECTED, allowed_from=(S.APPLIED, S.VETTED),
+        actor=actor, volunteer=volunteer, action="reject",
         verb="volunteer.reject", reason=_reason(reason), now=now or timezone.now(),
     )  # fmt: skip
 
@@ -229,7 +236,7 @@ def volunteer_suspend(
 ) -> Volunteer:
     """A suspended volunteer cannot claim tasks; claims already held stay for the leader to judge."""
     return _transition(
-        actor=actor, volunteer=volunteer, to=S.SUSPENDED, allowed_from=(S.ACTIVE,),
+        actor=actor, volunteer=volunteer, action="suspend",
         verb="volunteer.suspend", reason=_reason(reason), now=now or timezone.now(),
     )  # fmt: skip
 
@@ -239,7 +246,7 @@ def volunteer_retire(
     *, actor: Actor, volunteer: Volunteer, reason: str, now: datetime | None = None
 ) -> Volunteer:
     return _transition(
-        actor=actor, volunteer=volunteer, to=S.RETIRED, allowed_from=(S.ACTIVE, S.SUSPENDED, S.VETTED),
+        actor=actor, volunteer=volunteer, action="retire",
         verb="volunteer.retire", reason=_reason(reason), now=now or timezone.now(),
     )  # fmt: skip
 
@@ -252,14 +259,7 @@ def volunteer_unmask(*, actor: Actor, volunteer: Volunteer, field: str, reason: 
     """One of a volunteer's personal data in clear, for a stated reason, written to the audit
     trail with who, when and why (PIPL art. 51). Only police with the unmask right over the
     team's area; never another volunteer, nor a team leader without that right."""
-    errors: dict[str, list[str]] = {}
-    if field not in UNMASKABLE_FIELDS:
-        errors["field"] = [_("This field cannot be unmasked.")]
-    reason = (reason or "").strip()
-    if len(reason) < 4 or len(reason) > 500:
-        errors["reason"] = [_("Give the reason for seeing this data (at least 4 characters).")]
-    if errors:
-        raise ValidationFailed(_("Give the reason for seeing this data."), fields=errors)
+    reason = unmask_reason(field=field, fields=UNMASKABLE_FIELDS, reason=reason)
     volunteer = Volunteer.objects.select_related("team__region").get(pk=volunteer.pk)
     if not user_may_unmask_volunteer(actor, volunteer):
         raise PermissionDenied(_("You may not see this volunteer's data unmasked."))
@@ -269,11 +269,5 @@ def volunteer_unmask(*, actor: Actor, volunteer: Volunteer, field: str, reason: 
         value = volunteer.phone
     else:
         value = pii_decrypt(volunteer.id_number_encrypted)
-    audit_record(
-        actor=actor,
-        verb="personal_data.unmask",
-        target=volunteer,
-        changes={field: [None, None]},
-        reason=reason,
-    )
+    unmask_record(actor=actor, target=volunteer, field=field, reason=reason)
     return value

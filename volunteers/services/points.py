@@ -12,28 +12,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.errors import Conflict, PermissionDenied, ValidationFailed
 from governance.models import Agency
-from governance.selectors import jurisdiction_for
 from governance.services.audit import audit_record, audit_record_many
 from volunteers.models import PointsEntry, Redemption, RewardItem, Volunteer
-from volunteers.selectors import MANAGE, points_balance, user_may_hand_over, user_may_manage_team
+from volunteers.selectors import points_balance, user_may_hand_over, user_may_manage_team, user_may_stock
 
 K = PointsEntry.Kind
 RS = Redemption.Status
 EXPIRY_BATCH = 1000
-
-
-def _real(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 @transaction.atomic
@@ -64,7 +58,7 @@ def points_adjust(
         kind=K.ADJUST,
         amount=amount,
         reason=reason[:300],
-        created_by=_real(actor),
+        created_by=user_of(actor),
         at=now,
     )
     audit_record(
@@ -77,44 +71,125 @@ def points_adjust(
     return entry
 
 
-@transaction.atomic
-def reward_item_create(
-    *, actor: Actor, agency: Agency, name: str, price: int, stock: int, description: str = ""
-) -> RewardItem:
-    j = jurisdiction_for(actor)
-    staff = any(m.agency_id == agency.pk and m.role != "volunteer" for m in j.memberships)
-    if actor is not None and not (j.is_superuser or staff or j.covers(MANAGE, agency.region.path)):
-        raise PermissionDenied(_("You may not stock this agency's shop."))
+def _item_fields(*, name: str | None = None, price: int | None = None, stock: int | None = None) -> None:
     fields: dict[str, list[str]] = {}
-    if not name.strip():
+    if name is not None and not name.strip():
         fields["name"] = [_("This field is required.")]
-    if price < 1:
+    if price is not None and not 1 <= price <= 100_000:
         fields["price"] = [_("The price is at least one point.")]
-    if stock < 0:
+    if stock is not None and not 0 <= stock <= 100_000:
         fields["stock"] = [_("The stock cannot be negative.")]
     if fields:
         raise ValidationFailed(_("The item is not valid."), fields=fields)
-    item = RewardItem.objects.create(
-        agency=agency, name=name.strip(), price=price, stock=stock, description=description.strip()
+
+
+def _locked_item(item: RewardItem) -> RewardItem:
+    return RewardItem.objects.select_for_update(of=("self",)).select_related("agency__region").get(pk=item.pk)
+
+
+@transaction.atomic
+def reward_item_create(
+    *,
+    actor: Actor,
+    agency: Agency,
+    name: str,
+    price: int,
+    stock: int,
+    description: str = "",
+    idempotency_key: str | None = None,
+) -> RewardItem:
+    """Put an item on sale in an agency's shop (its staff, the managers over its seat, the leaders
+    of a team it hosts). The same key again returns the first item."""
+    if not user_may_stock(actor, agency):
+        raise PermissionDenied(_("You may not stock this agency's shop."))
+    if idempotency_key:
+        existing = RewardItem.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    _item_fields(name=name, price=price, stock=stock)
+    try:
+        with transaction.atomic():
+            item = RewardItem.objects.create(
+                agency=agency,
+                name=name.strip(),
+                price=price,
+                stock=stock,
+                description=description.strip(),
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        return RewardItem.objects.get(idempotency_key=idempotency_key)
+    audit_record(
+        actor=actor,
+        verb="reward_item.create",
+        target=item,
+        changes={"stock": [None, stock], "price": [None, price]},
     )
-    audit_record(actor=actor, verb="reward_item.create", target=item, changes={"stock": [None, stock]})
     return item
 
 
 @transaction.atomic
-def reward_item_restock(*, actor: Actor, item: RewardItem, add: int) -> RewardItem:
-    item = RewardItem.objects.select_for_update(of=("self",)).select_related("agency__region").get(pk=item.pk)
-    if not user_may_hand_over(actor, item):
+def reward_item_restock(
+    *, actor: Actor, item: RewardItem, add: int, idempotency_key: str | None = None
+) -> RewardItem:
+    """Add units to the shelf, under the item's row lock. A retry with the key of the last restock
+    adds nothing more."""
+    item = _locked_item(item)
+    if not user_may_stock(actor, item.agency):
         raise PermissionDenied(_("You may not stock this item."))
-    if add < 1:
+    if idempotency_key and item.last_restock_key == idempotency_key:
+        return item
+    if not 1 <= add <= 100_000:
         raise ValidationFailed(_("Add at least one."), fields={"add": [_("Add at least one.")]})
-    RewardItem.objects.filter(pk=item.pk).update(stock=F("stock") + add)
+    RewardItem.objects.filter(pk=item.pk).update(
+        stock=F("stock") + add, last_restock_key=idempotency_key or "", updated_at=timezone.now()
+    )
     item.refresh_from_db()
     audit_record(
         actor=actor,
         verb="reward_item.restock",
         target=item,
         changes={"stock": [item.stock - add, item.stock]},
+    )
+    return item
+
+
+@transaction.atomic
+def reward_item_price(*, actor: Actor, item: RewardItem, price: int) -> RewardItem:
+    """A new price in points. Reservations already made keep the points they cost."""
+    item = _locked_item(item)
+    if not user_may_stock(actor, item.agency):
+        raise PermissionDenied(_("You may not stock this item."))
+    _item_fields(price=price)
+    if item.price == price:
+        return item
+    before = item.price
+    item.price = price
+    item.save(update_fields=["price", "updated_at"])
+    audit_record(actor=actor, verb="reward_item.price", target=item, changes={"price": [before, price]})
+    return item
+
+
+@transaction.atomic
+def reward_item_withdraw(*, actor: Actor, item: RewardItem, reason: str) -> RewardItem:
+    """Take an item off sale. Reservations already made are still handed over or cancelled.
+    Withdrawing twice is a no-op."""
+    item = _locked_item(item)
+    if not user_may_stock(actor, item.agency):
+        raise PermissionDenied(_("You may not stock this item."))
+    if not item.active:
+        return item
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give a reason."), fields={"reason": [_("Give a reason.")]})
+    item.active = False
+    item.save(update_fields=["active", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb="reward_item.withdraw",
+        target=item,
+        changes={"active": [True, False]},
+        reason=reason[:300],
     )
     return item
 
@@ -191,10 +266,10 @@ def redemption_collect(*, actor: Actor, redemption: Redemption, now: datetime | 
         raise PermissionDenied(_("You may not hand this item over."))
     if redemption.status == RS.COLLECTED:
         return redemption
-    redemption.require(RS.RESERVED)
+    redemption.step("collect")
     redemption.status = RS.COLLECTED
     redemption.closed_at = now
-    redemption.closed_by = _real(actor)
+    redemption.closed_by = user_of(actor)
     redemption.save(update_fields=["status", "closed_at", "closed_by"])
     audit_record(
         actor=actor,
@@ -218,10 +293,10 @@ def redemption_cancel(
         raise PermissionDenied(_("You may not cancel this redemption."))
     if redemption.status == RS.CANCELLED:
         return redemption
-    redemption.require(RS.RESERVED)
+    redemption.step("cancel")
     redemption.status = RS.CANCELLED
     redemption.closed_at = now
-    redemption.closed_by = _real(actor)
+    redemption.closed_by = user_of(actor)
     redemption.reason = (reason or "").strip()[:300]
     redemption.save(update_fields=["status", "closed_at", "closed_by", "reason"])
     RewardItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + 1)
@@ -231,7 +306,7 @@ def redemption_cancel(
         amount=redemption.points,
         reason=redemption.item.name[:300],
         redemption=redemption,
-        created_by=_real(actor),
+        created_by=user_of(actor),
         at=now,
     )
     audit_record(

@@ -15,11 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.actors import Actor
+from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from governance.services.audit import audit_record, diff, snapshot
-from volunteers import tasks as jobs
 from volunteers.models import Claim, Course, Task, Team
 from volunteers.selectors import user_may_manage_team
 
@@ -111,7 +110,7 @@ def task_publish(
         with transaction.atomic():
             task = Task.objects.create(
                 team=team,
-                published_by=actor if actor is not None and actor.is_authenticated else None,
+                published_by=user_of(actor),
                 idempotency_key=idempotency_key,
                 **values,
             )
@@ -122,9 +121,9 @@ def task_publish(
         actor=actor, verb="volunteer_task.publish", target=task, changes=diff({}, snapshot(task, _EDITABLE))
     )
     if task.recurrence:
-        on_commit_delay(jobs.generate_occurrences_task, task.pk)
+        on_commit_delay("volunteers.generate_occurrences", task.pk)
     if notify:
-        on_commit_delay(jobs.notify_task_published_task, task.pk)
+        on_commit_delay("volunteers.notify_task_published", task.pk)
     return task, True
 
 
@@ -135,6 +134,7 @@ def task_edit(*, actor: Actor, task: Task, changes: dict[str, Any]) -> Task:
     task = Task.objects.select_for_update(of=("self",)).select_related("team__region").get(pk=task.pk)
     if not user_may_manage_team(actor, task.team):
         raise PermissionDenied(_("You may not edit this task."))
+    task.step("edit")
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise ValidationFailed(
@@ -157,7 +157,7 @@ def task_edit(*, actor: Actor, task: Task, changes: dict[str, Any]) -> Task:
     task.save(update_fields=update)
     audit_record(actor=actor, verb="volunteer_task.edit", target=task, changes=changed)
     if material:
-        on_commit_delay(jobs.notify_task_changed_task, task.pk, task.version)
+        on_commit_delay("volunteers.notify_task_changed", task.pk, task.version)
     return task
 
 
@@ -175,6 +175,7 @@ def task_cancel(
         raise PermissionDenied(_("You may not cancel this task."))
     if task.status == Task.Status.CANCELLED:
         return task
+    task.step("cancel")
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
         raise ValidationFailed(
@@ -185,9 +186,9 @@ def task_cancel(
         raise InvalidTransition(_("The task has started: record the attendance instead."))
     # The task's row lock keeps new claims out; a check-in (possible from half an hour before the
     # start) that commits meanwhile is called off too.
-    released = Claim.objects.filter(
-        task=task, status__in=[Claim.Status.CLAIMED, Claim.Status.CHECKED_IN]
-    ).update(status=Claim.Status.CALLED_OFF, ended_at=now, updated_at=now)
+    released = Claim.objects.filter(task=task, status__in=Claim.TRANSITIONS.sources("call_off")).update(
+        status=Claim.Status.CALLED_OFF, ended_at=now, updated_at=now
+    )
     task.status = Task.Status.CANCELLED
     task.cancelled_at = now
     task.cancel_reason = reason
@@ -201,7 +202,7 @@ def task_cancel(
         reason=reason,
     )
     if notify and released:
-        on_commit_delay(jobs.notify_task_cancelled_task, task.pk)
+        on_commit_delay("volunteers.notify_task_cancelled", task.pk)
     return task
 
 

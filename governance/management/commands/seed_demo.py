@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.module_loading import module_has_submodule
 
+from governance.contributions import app_contributions
 from governance.demo import COUNTY_CODE, COUNTY_NAME, DEFAULT_SEED, DEMO_PASSWORD, DEMO_URL, demo_seed
-from governance.errors import DomainError
+from governance.errors import DomainError, error_text
 
 
 def _width(text: str) -> int:
@@ -55,14 +53,12 @@ class Command(BaseCommand):
         try:
             result = demo_seed(seed=seed, reset_passwords=reset_passwords)
         except DomainError as exc:
-            raise CommandError(f"{exc.message} {exc.fields or ''}".strip()) from exc
-        for app in apps.get_app_configs():
-            # Each app may add its own demo history (stations: alerts; later volunteers, disputes...).
-            # Found by name, like admin.py: the core never imports the apps built on it.
-            if module_has_submodule(app.module, "demo") and app.name != "governance":
-                extend = getattr(import_module(f"{app.name}.demo"), "seed_demo_history", None)
-                if extend is not None and (summary := extend(seed=seed)):
-                    self.stdout.write(summary)
+            raise CommandError(error_text(exc)) from exc
+        # Each app adds its own demo history (stations: alerts; volunteers: teams and a season...),
+        # from its ``demo`` module, in the order the modules declare.
+        for demo in app_contributions("demo"):
+            if summary := demo.seed_demo_history(seed=seed):
+                self.stdout.write(summary)
         elapsed = time.monotonic() - started
         if result.created:
             c = result.counts

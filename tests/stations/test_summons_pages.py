@@ -1,0 +1,114 @@
+"""The whistle round trip on pages: blown from the order's page, answered from the grid's phone
+page, verified (or reopened) on the whistle's page; bad input re-renders with field errors and
+writes nothing; a resent whistle is one whistle; a volunteer is refused as on the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.models import AuditEvent, Membership, Notification
+from stations.models import Summons, SummonsTarget
+from tests.stations.test_summons import build_world
+
+pytestmark = pytest.mark.django_db
+R = Membership.Role
+REASON = "村口聚集三十余人，请网格到场劝导"
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def blow(client, c, **overrides):
+    data = {"agencies": [c.township_gov_a.pk], "urgency": "emergency", "reason": REASON} | overrides
+    return client.post(f"/stations/orders/{c.order.pk}/whistle/", data)
+
+
+def test_whistle_from_the_order_page_answered_on_the_grid_and_verified(world, client, run_on_commit):
+    c = world
+    client.force_login(c.officer)
+    form = client.get(f"/stations/orders/{c.order.pk}/whistle/").content.decode()
+    assert c.township_gov_a.name in form and 'data-testid="deadlines"' in form
+    with run_on_commit():
+        response = blow(client, c)
+    summons = Summons.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/stations/summons/{summons.pk}/"
+    assert (summons.order, summons.urgency, summons.reason) == (c.order, "emergency", REASON)
+    # The summoned are told, with a link to the whistle's page (not the API).
+    assert Notification.objects.filter(kind="summons.new", link=f"/stations/summons/{summons.pk}/").exists()
+    assert (
+        f"/stations/summons/{summons.pk}/" in client.get(f"/stations/orders/{c.order.pk}/").content.decode()
+    )
+
+    target = SummonsTarget.objects.get(summons=summons)
+    grid = client.__class__()
+    grid.force_login(c.grid_worker)
+    assert grid.post(f"/stations/grid/summons/{target.pk}/check-in/").status_code == 302
+    assert grid.post(f"/stations/grid/summons/{target.pk}/handle/", {"note": "已到场劝散"}).status_code == 302
+    summons.refresh_from_db()
+    assert summons.status == Summons.Status.HANDLED
+
+    page = client.get(f"/stations/summons/{summons.pk}/").content.decode()
+    assert "已到场劝散" in page and 'data-testid="verify"' in page and 'data-testid="reopen"' in page
+    assert client.post(f"/stations/summons/{summons.pk}/verify/").status_code == 302
+    summons.refresh_from_db()
+    assert (summons.status, summons.verified_by) == (Summons.Status.VERIFIED, c.officer)
+    # Verified: the table offers nothing more.
+    assert 'data-testid="verify"' not in client.get(f"/stations/summons/{summons.pk}/").content.decode()
+
+
+def test_bad_whistle_input_shows_the_fields_errors_and_writes_nothing(world, client):
+    client.force_login(world.officer)
+    response = blow(client, world, reason="", urgency="soon")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-field="reason"' in html and 'data-field="urgency"' in html
+    # An agency that does not serve the village: the service's refusal on the field.
+    response = blow(client, world, agencies=[world.committee.pk + 10_000])
+    assert response.status_code == 400 and 'data-field="agencies"' in response.content.decode()
+    assert not Summons.objects.exists()
+    assert not AuditEvent.objects.filter(verb="summons.whistle").exists()
+
+
+def test_the_same_whistle_sent_twice_is_one_whistle(world, client):
+    client.force_login(world.officer)
+    first, second = blow(client, world), blow(client, world)
+    assert first["Location"] == second["Location"]
+    assert Summons.objects.count() == 1
+
+
+def test_reopen_needs_a_reason_and_only_the_whistler_is_offered_it(world, client):
+    c = world
+    client.force_login(c.officer)
+    blow(client, c)
+    summons = Summons.objects.get()
+    target = SummonsTarget.objects.get(summons=summons)
+    grid = client.__class__()
+    grid.force_login(c.grid_worker)
+    grid.post(f"/stations/grid/summons/{target.pk}/check-in/")
+    grid.post(f"/stations/grid/summons/{target.pk}/handle/", {"note": "已处理"})
+    # The grid worker sees the whistle (his agency is summoned) but may not conclude it.
+    page = grid.get(f"/stations/summons/{summons.pk}/").content.decode()
+    assert 'data-testid="reopen"' not in page
+    assert grid.post(f"/stations/summons/{summons.pk}/reopen/", {"reason": "不满意"}).status_code == 403
+    bad = client.post(f"/stations/summons/{summons.pk}/reopen/", {"reason": ""})
+    assert bad.status_code == 400 and 'data-field="reason"' in bad.content.decode()
+    summons.refresh_from_db()
+    assert summons.status == Summons.Status.HANDLED
+    assert client.post(f"/stations/summons/{summons.pk}/reopen/", {"reason": "仍有人聚集"}).status_code == 302
+    summons.refresh_from_db()
+    assert (summons.status, summons.reopened_count) == (Summons.Status.OPEN, 1)
+
+
+def test_a_volunteer_is_refused_on_the_pages_as_on_the_api(world, client):
+    c = world
+    client.force_login(c.officer)
+    blow(client, c)
+    summons = Summons.objects.get()
+    volunteer = client.__class__()
+    volunteer.force_login(c.volunteer)
+    assert volunteer.get(f"/stations/summons/{summons.pk}/").status_code == 404
+    assert volunteer.post(f"/stations/summons/{summons.pk}/verify/").status_code == 404
+    assert volunteer.post(f"/api/v1/summonses/{summons.pk}/verify/").status_code in (403, 404)
+    assert volunteer.get("/stations/grid/whistle/").status_code == 404
