@@ -16,4 +16,4 @@ RUN pip install --no-cache-dir . && mkdir -p /var/lib/rongzhi && useradd --syste
     && chown rongzhi /var/lib/rongzhi
 USER rongzhi
 EXPOSE 8000
-CMD ["gunicorn", "governance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "32", "--timeout", "90"]
+CMD ["gunicorn", "governance.asgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "uvicorn_worker.UvicornWorker", "--timeout", "90"]

@@ -3,14 +3,14 @@ commander board with re-dispatch, the station map and the coverage report."""
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -24,8 +24,8 @@ from governance.errors import DomainError
 from governance.geo import bounding_box, polygons_of
 from governance.models import Agency, Region
 from governance.selectors import jurisdiction_for, regions_visible_to
+from stations import live
 from stations.forms import DeskAlertForm
-from stations.live import subscribe as live_subscribe
 from stations.models import ClockBreach, DispatchOrder, Station
 from stations.selectors import (
     board_orders_for,
@@ -112,37 +112,42 @@ def open_orders(request: HttpRequest, station_id: int) -> HttpResponse:
     )
 
 
-# A live stream ends after this long and the browser reconnects at once (EventSource does): no
-# request holds a server thread for ever, and a user who lost access stops hearing.
-LIVE_STREAM_SECONDS = 55
-LIVE_KEEPALIVE_SECONDS = 15
+def _live_open(request: HttpRequest, station_id: int) -> tuple[Station, str | None]:
+    """The station whose stream ``request`` may open, and a ticket for one more of his streams
+    (None when he holds as many as he may)."""
+    station = _station_or_404(request, station_id)
+    ticket = live.stream_admit(request.user.pk or 0)  # signed in: never 0
+    # The stream needs no database; outside a test's transaction, give the connection back.
+    if not connection.in_atomic_block:
+        connection.close()
+    return station, ticket
 
 
 @login_required
 @require_GET
-def live(request: HttpRequest, station_id: int) -> StreamingHttpResponse:
+async def live_stream(request: HttpRequest, station_id: int) -> HttpResponse | StreamingHttpResponse:
     """The station's live channel (Server-Sent Events): one ``order`` event per new or changed
-    order of the station, as soon as its transaction commits."""
-    station = _station_or_404(request, station_id)
-    subscription = live_subscribe(station.pk)
-    # The stream needs no database; outside a test's transaction, give the connection back.
-    if not connection.in_atomic_block:
-        connection.close()
+    order of the station, as soon as its transaction commits. Served on the event loop under
+    ASGI (``governance.asgi``: an open stream holds no thread), in its request thread under WSGI."""
+    station, ticket = await sync_to_async(_live_open)(request, station_id)
+    if ticket is None:
+        # EventSource does not retry a refused stream; the dashboard keeps its slow refresh.
+        return HttpResponse(
+            _("Too many live windows are open for you; close one and reload."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    user_id = request.user.pk or 0
 
-    def stream() -> Iterator[str]:
-        try:
-            yield "retry: 1000\n: connected\n\n"
-            deadline = time.monotonic() + LIVE_STREAM_SECONDS
-            while (left := deadline - time.monotonic()) > 0:
-                message = subscription.get(timeout=min(LIVE_KEEPALIVE_SECONDS, left))
-                if message is None:
-                    yield ": keep-alive\n\n"
-                else:
-                    yield f"event: order\ndata: {json.dumps(message)}\n\n"
-        finally:
-            subscription.close()
+    def release() -> None:
+        live.stream_release(user_id, ticket)
 
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    content: Iterator[str] | AsyncIterator[str]
+    if isinstance(request, ASGIRequest):
+        content = live.aevents(await live.asubscribe(station.pk), release)
+    else:
+        content = live.events(live.subscribe(station.pk), release)
+    response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response

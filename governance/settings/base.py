@@ -273,6 +273,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The station's live channel: how many streams (open dashboards) one person may hold at once.
+LIVE_STREAMS_PER_USER = env.int("LIVE_STREAMS_PER_USER", default=6)
+
 # --- Celery -----------------------------------------------------------------------------------
 # Embedded default: kombu's file-system transport needs no server, and a real worker (with
 # beat) consumes it, so on-commit tasks and periodic tasks really run.

@@ -262,9 +262,11 @@ class Stack:
     def start_web(self) -> None:
         port = free_port()
         self.web_url = f"http://127.0.0.1:{port}"
-        args = [sys.executable, "-m", "gunicorn", "governance.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                "--workers", "1", "--threads", "8", "--timeout", "60", "--graceful-timeout", "2"]  # fmt: skip
-        self._spawn("web", args)
+        # The production entry point: pages in a pool of 8 threads, live streams on the event loop.
+        args = [sys.executable, "-m", "gunicorn", "governance.asgi:application", "--bind", f"127.0.0.1:{port}",
+                "--workers", "1", "--worker-class", "uvicorn_worker.UvicornWorker", "--timeout", "60",
+                "--graceful-timeout", "2"]  # fmt: skip
+        self._spawn("web", args, env=self.env | {"WEB_THREADS": "8"})
         wait_for(
             lambda: _answers(f"{self.web_url}/healthz"),
             timeout=60,
