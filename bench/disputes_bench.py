@@ -54,6 +54,7 @@ def main() -> None:
     django.setup()
     from unittest import mock
 
+    from django.conf import settings
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -67,7 +68,7 @@ def main() -> None:
     from disputes.demo import SEASON_WEIGHTS, SUMMARIES, _season
     from disputes.models import Assignment, Dispute, DisputeEvent, Party
     from disputes.selectors import LedgerQuery, ledger
-    from disputes.services import escalation_sweep
+    from disputes.services import escalation_sweep, ledger_search
     from disputes.services.mediation import mediator_enrol
     from governance.demo import COUNTY_CODE, _real_name, demo_seed
     from governance.models import Agency, Membership, Region
@@ -180,7 +181,8 @@ def main() -> None:
 
     def page(user_pk: int, query: LedgerQuery) -> tuple[int, int]:
         user = User.objects.get(pk=user_pk)  # a fresh user per request: its jurisdiction is read
-        qs = ledger(user, query)
+        # As the pages do: an exact search by personal data is run (and logged) by the search service.
+        qs = ledger(user, ledger_search(actor=user, query=query).query)
         rows = list(qs[:50])
         for d in rows:
             _ = d.village.parent.name if d.village.parent else d.village.name
@@ -192,10 +194,12 @@ def main() -> None:
         ("ledger page 1 + count, township official", official, LedgerQuery()),
         (f"search '{word}' (summary), county admin", county_admin, LedgerQuery(q=word)),
         (f"search '{word}' (summary), township official", official, LedgerQuery(q=word)),
-        ("search exact phone (party hash), county admin", county_admin, LedgerQuery(q=phones[7])),
+        ("search exact phone (party hash), county admin", county_admin, LedgerQuery(q=phones[7], reason="benchmark run")),
         ("search a case number, county admin", county_admin, LedgerQuery(q=f"tj{now:%Y}{first_id + 123:07d}")),
         ("open cases of one township, county admin", county_admin, LedgerQuery(township=f"{COUNTY_CODE}001000", open_only=True)),
     ]  # fmt: skip
+    # Exact searches are counted per person (PERSONAL_DATA_SEARCH_LIMIT); the benchmark repeats one.
+    settings.PERSONAL_DATA_SEARCH_LIMIT = 10**9
     for label, user, query in measures:
         page(user.pk, query)  # warm the caches once, as a running server would be
         samples = []

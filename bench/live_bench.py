@@ -362,10 +362,10 @@ def main() -> None:
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from governance.demo import demo_seed
     from governance.models import Region
+    from governance.services.tokens import api_token_issue
     from stations.demo import seed_demo_history
     from stations.selectors import stations_staffed_by, villages_covered_by
 
@@ -380,7 +380,7 @@ def main() -> None:
     station = stations_staffed_by(officer).order_by("pk").first()
     assert station is not None
     villages = [v.code for v in villages_covered_by(station).filter(level=Region.Level.VILLAGE)]
-    token = Token.objects.get_or_create(user=officer)[0].key
+    token = api_token_issue(user=officer)[1]
     client = Client()
     client.force_login(officer)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"

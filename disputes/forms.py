@@ -108,6 +108,16 @@ class LedgerFilterForm(BootstrapForm):
     since = forms.DateField(label=_("Registered from"), required=False, widget=forms.DateInput(DATE))
     until = forms.DateField(label=_("Registered until"), required=False, widget=forms.DateInput(DATE))
     open_only = forms.BooleanField(label=_("Open cases only"), required=False)
+    # An exact search by a full ID number or phone is an unmasking: offered with this field to
+    # those who may unmask parties, and logged with it (disputes.services.search).
+    reason = forms.CharField(
+        label=_("Reason for the exact search (logged)"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "A search by a full ID number or phone is logged as an access to personal data: say why."
+        ),
+    )
 
     def __init__(self, *args: Any, villages: Sequence[VillageChoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,6 +162,7 @@ class LedgerFilterForm(BootstrapForm):
             since=day(data.get("since")),
             until=day(data.get("until"), plus=1),
             open_only=bool(data.get("open_only")),
+            reason=data.get("reason", ""),
         )
 
 
@@ -185,10 +196,11 @@ class DisputeForm(BootstrapForm):
         assert isinstance(village, forms.ChoiceField)
         village.choices = (ANY if len(villages) != 1 else []) + [(v.code, v.label) for v in villages]
 
-    def idempotency_key(self, user_id: object) -> str | None:
-        # The user's own namespace: two people never collide, nor reach each other's cases.
+    def idempotency_key(self) -> str | None:
+        # The service makes it the user's own (``governance.idempotency``): two people never
+        # collide, nor reach each other's cases.
         token = (self.cleaned_data.get("token") or "").strip()
-        return f"web:{user_id}:{token}" if TOKEN.match(token) else None
+        return token if TOKEN.match(token) else None
 
 
 class PartyForm(BootstrapForm):

@@ -30,7 +30,7 @@ from disputes.models import (
 from governance.actors import Actor
 from governance.models import Membership, Region
 from governance.models.regions import path_ancestors
-from governance.pii import pii_lookup_hash, validate_mobile, validate_resident_id
+from governance.pii import validate_mobile, validate_resident_id
 from governance.selectors import jurisdiction_for
 
 R = Membership.Role
@@ -120,8 +120,14 @@ def _visibility(user: Actor) -> Q | None:
             | Q(sector_agency_id__in=agency_ids)
             | Q(owner_agency_id__in=agency_ids)
         )
-    # Whoever registered a case (a grid worker from the phone) follows it.
-    conditions |= Q(registered_by_id=user.pk)
+    # Whoever registered a case (a grid worker from the phone) follows it while a role of his
+    # still lets him register there: when his last role ends, so does his sight of the case
+    # (a revoked role never opens a page).
+    registrar_area = j.region_filter("disputes.register")
+    if registrar_area is not None:
+        conditions |= Q(
+            registered_by_id=user.pk, village_id__in=Region.objects.filter(registrar_area).values("pk")
+        )
     return conditions
 
 
@@ -168,6 +174,36 @@ def user_may_unmask_parties(user: Actor, dispute: Dispute) -> bool:
     needs the parties' contacts); always with a logged reason."""
     j = jurisdiction_for(user)
     return j.covers("personal_data.unmask", dispute.village.path) or is_live_mediator(user, dispute)
+
+
+def user_may_search_parties(user: Actor) -> bool:
+    """Whether the user may search cases by a party's full ID number or phone at all: an exact
+    search is an unmasking (it tells whether that person is a party), so it is for those who may
+    unmask parties somewhere, and finds only the cases whose parties they may unmask."""
+    if user is None or not user.is_authenticated:
+        return False
+    j = jurisdiction_for(user)
+    if j.is_superuser or j.paths("personal_data.unmask"):
+        return True
+    return Assignment.objects.filter(mediator__user_id=user.pk, ended_at__isnull=True).exists()
+
+
+def parties_unmaskable_by(user: Actor) -> QuerySet[Party]:
+    """The parties of the cases ``user`` sees whose data he may unmask (``user_may_unmask_parties``
+    as a query): police with the unmask right over the village, and the case's own mediators."""
+    if user is None or not user_may_search_parties(user):
+        return Party.objects.none()
+    j = jurisdiction_for(user)
+    visible = Party.objects.filter(dispute__in=disputes_visible_to(user).values("pk"))
+    if j.is_superuser:
+        return visible
+    condition = Q(
+        dispute__assignments__mediator__user_id=user.pk, dispute__assignments__ended_at__isnull=True
+    )
+    area = j.region_filter("personal_data.unmask", prefix="dispute__village__")
+    if area is not None:
+        condition |= area
+    return visible.filter(pk__in=Party.objects.filter(condition).values("pk"))
 
 
 def user_may_register(user: Actor, village: Region) -> bool:
@@ -264,17 +300,23 @@ class LedgerQuery:
     since: datetime | None = None
     until: datetime | None = None
     open_only: bool = False
+    # Why a full ID number or phone is searched (an exact search is an unmasking).
+    reason: str = ""
+    # The cases an exact search by personal data found (``disputes.services.party_exact_search``,
+    # which checks the right and the reason and logs it); None: no such search ran.
+    party_cases: frozenset[int] | None = None
 
 
 # A case number as typed into the search box (调 + year + running number: TJ20260000123).
 CASE_NUMBER = re.compile(r"TJ\d+", re.IGNORECASE)
 
 
-def _party_hash_for(term: str) -> str | None:
-    """An exact phone or ID number typed into the search box, as the parties' lookup hash."""
-    for normalise in (validate_mobile, validate_resident_id):
+def exact_party_term(term: str) -> tuple[str, str] | None:
+    """A full phone or ID number typed into the search box, as (``phone`` or ``id_number``, the
+    normalised value); None for any other search."""
+    for kind, normalise in (("phone", validate_mobile), ("id_number", validate_resident_id)):
         try:
-            return pii_lookup_hash(normalise(term))
+            return kind, normalise(term.strip())
         except ValidationError:
             continue
     return None
@@ -321,10 +363,10 @@ def ledger(user: Actor, query: LedgerQuery | None = None) -> QuerySet[Dispute]:
         qs = Dispute.objects.filter(_countable(visible)) if visible else Dispute.objects.all()
     term = query.q.strip()
     if term:
-        party_hash = _party_hash_for(term)
-        if party_hash is not None:
-            party_cases = Party.objects.filter(Q(phone_hash=party_hash) | Q(id_number_hash=party_hash))
-            qs = qs.filter(pk__in=party_cases.values("dispute_id"))
+        if exact_party_term(term) is not None:
+            # Never looked up here: the search service checked the right and the reason, logged
+            # it and found the cases; without it a full ID number or phone matches nothing.
+            qs = qs.filter(pk__in=sorted(query.party_cases or ()))
         elif CASE_NUMBER.fullmatch(term):
             qs = qs.filter(number=term.upper())
         else:

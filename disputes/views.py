@@ -26,12 +26,14 @@ from disputes.models import Assignment, Category, MediatorTeam, Party
 from disputes.selectors import (
     DISPUTE_CAPABILITIES,
     LedgerQuery,
+    exact_party_term,
     ledger,
     mediators_for,
+    user_may_search_parties,
     user_works_disputes,
     villages_for,
 )
-from disputes.services import PartyInput, dispute_register
+from disputes.services import PartyInput, dispute_register, ledger_search
 from governance.actors import Actor
 from governance.errors import DomainError
 from governance.paging import CappedPaginator
@@ -63,12 +65,20 @@ def _live_assignments() -> Prefetch:
 # --- the ledger -------------------------------------------------------------------------------
 
 
-def _ledger_query(request: HttpRequest) -> tuple[LedgerFilterForm, LedgerQuery]:
+def _ledger_query(request: HttpRequest) -> tuple[LedgerFilterForm, LedgerQuery, str]:
+    """The ledger's form, the query to run and why a full ID number or phone found nothing
+    personal (an exact search is an unmasking: ``disputes.services.ledger_search``)."""
     villages = villages_for(request.user, DISPUTE_CAPABILITIES)
     form = LedgerFilterForm(request.GET or None, villages=villages)
     if form.is_bound:
         form.is_valid()
-    return form, form.query()
+    try:
+        search = ledger_search(actor=request.user, query=form.query())
+    except DomainError as exc:
+        # A reason that is no reason, or one search too many: the exact search finds nothing.
+        form.add_domain_error(exc)
+        return form, form.query(), ""
+    return form, search.query, search.refusal
 
 
 @login_required
@@ -78,7 +88,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     """The register of the disputes the user may see: searched, filtered, a page at a time. The
     same handful of queries whatever the page size."""
     require_disputes_user(request)
-    form, query = _ledger_query(request)
+    form, query, refusal = _ledger_query(request)
     per_page = int(request.GET["per_page"]) if request.GET.get("per_page", "").isdigit() else PER_PAGE
     if per_page not in PAGE_SIZES:
         per_page = PER_PAGE
@@ -87,7 +97,16 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "disputes/ledger.html",
-        {"form": form, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES, "now": timezone.now()},
+        {
+            "form": form,
+            "page": page,
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
+            "now": timezone.now(),
+            "exact_refusal": refusal,
+            # The reason field, for those who may search by a full ID number or phone.
+            "offer_reason": exact_party_term(query.q) is not None and user_may_search_parties(request.user),
+        },
     )
 
 
@@ -168,7 +187,7 @@ def _filename(extension: str) -> str:
 @replica_ok
 def ledger_csv(request: HttpRequest) -> HttpResponse:
     require_disputes_user(request)
-    _form, query = _ledger_query(request)
+    _form, query, _refusal = _ledger_query(request)
     return csv_response(export_rows(request.user, query), filename=_filename("csv"))
 
 
@@ -177,7 +196,7 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
 @replica_ok
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     require_disputes_user(request)
-    _form, query = _ledger_query(request)
+    _form, query, _refusal = _ledger_query(request)
     return xlsx_response(
         export_rows(request.user, query), filename=_filename("xlsx"), sheet_title=_("Disputes")
     )
@@ -211,7 +230,7 @@ def _register(request: HttpRequest, template: str) -> HttpResponse:
                     risk=data["risk"],
                     government_party=data["government_party"],
                     parties=[PartyInput(**p.party_input()) for p in parties.filled()],
-                    idempotency_key=form.idempotency_key(request.user.pk),
+                    idempotency_key=form.idempotency_key(),
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from disputes.models import Category, ScreeningAssignment, ScreeningCampaign, ScreeningVisit
-from disputes.selectors import campaigns_visible_to
+from disputes.selectors import assignments_visible_to, campaigns_visible_to
 from disputes.services import PartyInput, campaign_assign, campaign_create, visit_record
 from governance.actors import Actor
 from governance.errors import DomainError, form_add_domain_error
@@ -156,9 +156,10 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
             findings=Count("visits", filter=Q(visits__result=ScreeningVisit.Result.FINDING)),
         )
         .order_by("village__code")
+        # The villages the user may see (his own, and those of the area he manages): a county's
+        # campaign shows a township official his township's villages, not the others'.
+        .filter(pk__in=assignments_visible_to(request.user).values("pk"))
     )
-    if not may_manage:
-        assignments = assignments.filter(worker_id=request.user.pk)
     return render(
         request,
         "disputes/campaign.html",
@@ -208,7 +209,7 @@ def visit(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 category=data["category"],
                 summary=data["summary"],
                 parties=parties,
-                idempotency_key=f"web:{request.user.pk}:{key}" if key else None,
+                idempotency_key=key,
             )
         except DomainError as exc:
             form_add_domain_error(form, exc)

@@ -24,7 +24,7 @@ from django.urls import Resolver404, resolve  # noqa: E402
 
 # Threads for the synchronous pages, per process (gunicorn's gthread setting it replaces).
 PAGE_THREADS = int(os.environ.get("WEB_THREADS", "32"))
-in_threads = WSGIMiddleware(get_wsgi_application(), workers=PAGE_THREADS)
+in_threads = WSGIMiddleware(get_wsgi_application(), workers=PAGE_THREADS)  # type: ignore[arg-type]
 
 
 def served_on_the_loop(path: str) -> bool:
@@ -44,4 +44,4 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     elif scope["type"] == "http" and served_on_the_loop(scope["path"]):
         await on_the_loop(scope, receive, send)
     else:
-        await in_threads(scope, receive, send)
+        await in_threads(scope, receive, send)  # type: ignore[arg-type]

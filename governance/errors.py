@@ -46,6 +46,20 @@ class PermissionDenied(DomainError):
     http_status = 403
 
 
+class Throttled(DomainError):
+    """Too many requests of a kind in a window (exact searches by personal data, for one)."""
+
+    code = "throttled"
+    http_status = 429
+
+
+class IdempotencyKeyReused(DomainError):
+    """A key sent again with other content (the IETF Idempotency-Key draft answers 422)."""
+
+    code = "idempotency_key_reused"
+    http_status = 422
+
+
 def error_text(exc: DomainError) -> str:
     """A refusal as one message for a page: its text, then what its field messages add."""
     detail = " ".join(m for messages in exc.fields.values() for m in messages if m not in exc.message)

@@ -39,7 +39,7 @@ PIN_COOKIE = "rz_primary"
 # Applications whose rows are read back right after being written by the same person, or that
 # decide who may do anything at all: never read from a copy that may lag.
 PRIMARY_ONLY_APPS = frozenset(
-    {"sessions", "auth", "authtoken", "contenttypes", "axes", "django_otp", "otp_totp", "otp_static"}
+    {"sessions", "auth", "knox", "contenttypes", "axes", "django_otp", "otp_totp", "otp_static"}
 )
 
 _replica_allowed: ContextVar[bool] = ContextVar("replica_allowed", default=False)

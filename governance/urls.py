@@ -41,4 +41,5 @@ urlpatterns = [
 ]
 
 # A lost database connection anywhere in a request is a 503 with a message, not a 500.
+handler400 = "governance.views.bad_request"
 handler500 = "governance.views.server_error"

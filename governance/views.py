@@ -16,10 +16,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import server_error as django_server_error
 
 from governance.action_forms import ActionForm
 from governance.actions import action_named
+from governance.api.errors import refused_request
 from governance.background import BROKER_ERRORS
 from governance.middleware import database_unavailable_response
 from governance.models import Grid, Heartbeat, Membership, Region
@@ -123,6 +125,15 @@ def broker_answers() -> bool:
     except BROKER_ERRORS:
         return False
     return True
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: the API's error shape (JSON) for an API request refused before its view (a
+    body too large for a middleware that read it); Django's plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        body, code = refused_request(exception)
+        return JsonResponse(body, status=code)
+    return django_bad_request(request, exception)  # type: ignore[arg-type]
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
 """API tokens on a page: everyone sees and revokes his own; the county administrator (and a
-superuser) also those of the people in his jurisdiction."""
+superuser) also those of the people in his jurisdiction. A person may hold several tokens (one per
+program); a revocation ends all of them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from governance import actions_tokens  # noqa: F401  (declares REVOKE)
 from governance.action_forms import ActionForm
 from governance.actions import action_named
-from governance.services.tokens import api_token_revoke, manages_tokens, token_owners_for, tokens_for
+from governance.services.tokens import (
+    api_token_revoke,
+    manages_tokens,
+    token_owners_for,
+    token_ttl,
+    tokens_for,
+)
 
 REVOKE = "governance.api_token.revoke"
 
@@ -22,15 +29,20 @@ REVOKE = "governance.api_token.revoke"
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     visible = list(tokens_for(request.user))
-    own = next((t for t in visible if t.user_id == request.user.pk), None)
-    others = [t for t in visible if t.user_id != request.user.pk]
+    own = [t for t in visible if t.user_id == request.user.pk]
+    # One row per person (his tokens, newest first), as one revocation ends them all.
+    others: dict[int, list] = {}
+    for token in visible:
+        if token.user_id != request.user.pk:
+            others.setdefault(token.user_id, []).append(token)
     return render(
         request,
         "governance/tokens.html",
         {
             "own": own,
-            "others": others,
+            "others": [(tokens[0].user, tokens) for tokens in others.values()],
             "administrator": manages_tokens(request.user),
+            "ttl_days": token_ttl().days,
             "revoke_form": ActionForm(action_named(REVOKE)),
         },
     )
@@ -44,7 +56,7 @@ def token_revoke(request: HttpRequest, owner_id: int) -> HttpResponse:
     if form.submit(lambda d: api_token_revoke(actor=request.user, owner=owner)):
         if form.result:
             messages.success(
-                request, _("The API token of %(name)s is revoked.") % {"name": owner.get_username()}
+                request, _("The API tokens of %(name)s are revoked.") % {"name": owner.get_username()}
             )
         else:
             messages.info(request, _("%(name)s holds no API token.") % {"name": owner.get_username()})

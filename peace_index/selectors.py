@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from disputes.models import Dispute
 from disputes.selectors import early_village_resolutions
 from governance.actors import Actor
-from governance.errors import NotFound
+from governance.errors import NotFound, ValidationFailed
 from governance.models import Region
 from governance.models.regions import path_ancestors
 from governance.months import add_months, current_month
 from governance.selectors import jurisdiction_for, user_may
-from peace_index.compute import bands_under, window
+from peace_index.compute import bands_under, parse_month, window
 from peace_index.method import significant_change
 from peace_index.models import (
     Band,
@@ -248,6 +248,18 @@ def village_portrait(village: Region, month: date) -> Portrait:
         village=village, month=month, version=version, score=score, previous=previous, trend=trend,
         changes=changes, bonus_cases=bonus_cases, penalty_cases=penalty_cases, veto_cases=veto_cases,
     )  # fmt: skip
+
+
+def month_asked(text: str | None, region: Region) -> date:
+    """The month a reader asked for (``YYYY-MM``), or the region's latest scored month when he
+    asked for none. A month written wrong is refused, never answered with another month."""
+    if not (text or "").strip():
+        return latest_scored_month(region)
+    month = parse_month(text)
+    if month is None:
+        message = _("Write the month as YYYY-MM, for example 2026-10.")
+        raise ValidationFailed(message, fields={"month": [message]})
+    return month
 
 
 def latest_scored_month(region: Region) -> date:

@@ -22,6 +22,7 @@ from disputes.selectors import villages_with_dispute_changes_since
 from governance.actors import Actor, user_of
 from governance.background import on_commit_delay, on_commit_delay_by
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from governance.idempotency import idempotent
 from governance.models import Region
 from governance.models.regions import path_ancestors
 from governance.months import add_months, current_month, months_between
@@ -433,11 +434,39 @@ def data_import(
     _require(actor, "peace.manage", county, _("You may not import data for this county."))
     if source not in DataSource.values:
         raise ValidationFailed(_("Unknown source."), fields={"source": [_("Unknown source.")]})
-    if idempotency_key:
-        earlier = ImportBatch.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return ImportResult(batch=earlier, created=False)
-    now = now or timezone.now()
+    body = {
+        "county": county,
+        "source": source,
+        "first_month": first_month,
+        "last_month": last_month,
+        "rows": list(rows),
+        "file_name": file_name,
+    }
+    batch, created = idempotent(
+        actor=actor,
+        operation="peace.data.import",
+        key=idempotency_key,
+        body=body,
+        run=lambda: _import(
+            actor=actor, county=county, source=source, first_month=first_month, last_month=last_month,
+            rows=rows, file_name=file_name, now=now or timezone.now(), recompute=recompute,
+        ),
+    )  # fmt: skip
+    return ImportResult(batch=batch, created=created)
+
+
+def _import(
+    *,
+    actor: Actor,
+    county: Region,
+    source: str,
+    first_month: date,
+    last_month: date,
+    rows: Sequence[tuple[int, Mapping[str, Any]]],
+    file_name: str,
+    now: datetime,
+    recompute: bool,
+) -> ImportBatch:
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
     if first_month > last_month:
         raise ValidationFailed(
@@ -463,15 +492,9 @@ def data_import(
             _("%(n)d problems in the delivery; nothing was imported.") % {"n": len(problems)},
             fields={"rows": problems[:200]},
         )
-    try:
-        with transaction.atomic():
-            batch = ImportBatch.objects.create(
-                source=source, county=county, file_name=file_name[:200], rows=len(cleaned),
-                idempotency_key=idempotency_key or None, created_by=user_of(actor),
-            )  # fmt: skip
-    except IntegrityError:
-        earlier = ImportBatch.objects.get(idempotency_key=idempotency_key)
-        return ImportResult(batch=earlier, created=False)
+    batch = ImportBatch.objects.create(
+        source=source, county=county, file_name=file_name[:200], rows=len(cleaned), created_by=user_of(actor),
+    )  # fmt: skip
     model: type[models.Model] = IMPORT_MODELS[source]
     model._default_manager.filter(county=county, month__in=months).delete()
     model._default_manager.bulk_create(
@@ -486,7 +509,7 @@ def data_import(
         changes={"source": [None, source], "months": [None, [m.isoformat() for m in months]], "rows": [None, len(cleaned)]},
     )  # fmt: skip
     if not recompute:  # the demo's back-filled history computes its months itself
-        return ImportResult(batch=batch, created=True)
+        return batch
     # A month's data changes the scores of the twelve months whose window holds it.
     this_month = current_month(now)
     scored = set(
@@ -498,7 +521,7 @@ def data_import(
         (scored | {this_month}) & set(months_between(first_month, add_months(last_month, 11)))
     ):
         recompute_mark(county_id=county.pk, month=month)
-    return ImportResult(batch=batch, created=True)
+    return batch
 
 
 def _parse_date(text: str) -> date | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from governance.action_forms import ActionForm
 from governance.actions import action_named
+from governance.errors import ValidationFailed
 from governance.models import Region
 from governance.replicas import replica_ok
 from governance.selectors import jurisdiction_for
 from governance.spreadsheets import csv_response, xlsx_response
 from peace_index import services
 from peace_index.api.serializers import params_as_fields
-from peace_index.compute import parse_month
 from peace_index.method import DIMENSIONS
 from peace_index.models import (
     Band,
@@ -39,7 +40,7 @@ from peace_index.models import (
 )
 from peace_index.selectors import (
     Ranking,
-    latest_scored_month,
+    month_asked,
     regions_in_view,
     runs_of,
     township_ranking,
@@ -69,8 +70,13 @@ def _managed_county(request: HttpRequest, pk: int) -> Region:
     return county
 
 
-def _month(request: HttpRequest, region: Region) -> date:
-    return parse_month(request.GET.get("month")) or latest_scored_month(region)
+def _month(request: HttpRequest, region: Region, text: str | None = None) -> date:
+    """The month asked for in the address (or ``text``), else the latest scored; a month written
+    wrong answers 400 with the reason, never the page of another month."""
+    try:
+        return month_asked(request.GET.get("month") if text is None else text, region)
+    except ValidationFailed as exc:
+        raise BadRequest(exc.message) from exc
 
 
 # More villages than this, and a user is no cadre of a few villages: he has a township list.
@@ -94,7 +100,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return _villages(request, villages)
     if len(townships) == 1 and not jurisdiction_for(request.user).is_superuser:
         return redirect("peace:township", pk=townships[0].pk)
-    month = parse_month(request.GET.get("month")) or latest_scored_month(townships[0])
+    month = _month(request, townships[0])
     counts: dict[int, dict[str, int]] = {}
     for row in (
         VillageScore.objects.filter(
@@ -116,7 +122,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def _villages(request: HttpRequest, villages: list[Region]) -> HttpResponse:
     """Someone whose area is a few villages but no whole township (a cadre of two villages, a
     grid across a boundary): each village's score and band for the month."""
-    month = parse_month(request.GET.get("month")) or latest_scored_month(villages[0])
+    month = _month(request, villages[0])
     scores = {
         s.village_id: s
         for s in VillageScore.objects.filter(
@@ -180,7 +186,7 @@ def township_review(request: HttpRequest, pk: int) -> HttpResponse:
     town = _region(request, pk, V.TOWNSHIP)
     if not user_may_review(request.user, town):
         raise Http404
-    month = parse_month(request.GET.get("month") or request.POST.get("month")) or latest_scored_month(town)
+    month = _month(request, town, request.GET.get("month") or request.POST.get("month"))
     decision = "return" if any(k.startswith("return-") for k in request.POST) else "approve"
     ranking = township_ranking(town, month)
     form = ActionForm(

@@ -41,6 +41,7 @@ echo "== translations compile"
 $PY manage.py compilemessages -l zh_Hans --ignore '.venv/*' >/dev/null || status=1
 git diff --quiet -- locale || { echo "!! locale/*.mo is stale: run 'make messages' and commit"; status=1; }
 echo "== pytest"
-.venv/bin/pytest "$@" || status=1
+# The slowest tests are listed at the end: where the time goes.
+.venv/bin/pytest --durations=30 "$@" || status=1
 
 exit $status

@@ -140,9 +140,8 @@ def grid_report(request: HttpRequest) -> HttpResponse:
             result = alert_intake(
                 actor=request.user,
                 channel=Alert.Channel.GRID,
-                # Keys are the reporter's own: two people never collide, nor learn of each
-                # other's reports through a guessed key.
-                idempotency_key=f"grid:{request.user.pk}:{key}" if _KEY.match(key) else None,
+                # The page's key; ``governance.idempotency`` makes it the reporter's own.
+                idempotency_key=key if _KEY.match(key) else None,
                 **data,
             )
         except DomainError as exc:

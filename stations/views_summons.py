@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from governance.action_forms import ActionForm
 from governance.actions import action_named
-from governance.actors import Actor
 from governance.models import Agency
 from stations.models import Summons
 from stations.selectors import orders_visible_to
@@ -39,12 +38,13 @@ def deadlines() -> list[tuple[str, Any]]:
     return [(str(Summons.Urgency(u).label), now + CHECK_IN_LIMITS[u]) for u in Summons.Urgency]
 
 
-def page_key(user: Actor, scope: str, data: dict[str, Any]) -> str:
+def page_key(scope: str, data: dict[str, Any]) -> str:
     """The same whistle sent twice from a page (a double tap, a resent form) on the same day is one
-    whistle: the key is the whistler, where, whom, how urgent and why."""
+    whistle: the key is where, whom, how urgent and why (``governance.idempotency`` makes it the
+    whistler's own)."""
     agencies = sorted(a.pk if isinstance(a, Agency) else int(a) for a in data.get("agencies", []))
     text = f"{scope}|{agencies}|{data.get('urgency')}|{data.get('reason', '').strip()}|{timezone.localdate()}"
-    return f"page:{getattr(user, 'pk', 0)}:{hashlib.sha256(text.encode()).hexdigest()[:40]}"
+    return f"page:{hashlib.sha256(text.encode()).hexdigest()[:40]}"
 
 
 def agency_choices(agencies: Sequence[Agency]) -> list[tuple[int, str]]:
@@ -62,7 +62,7 @@ def whistle_sent(
             agencies=d["agencies"],
             urgency=d["urgency"],
             reason=d["reason"],
-            idempotency_key=page_key(request.user, scope, d),
+            idempotency_key=page_key(scope, d),
             **where(d),
         )
     ):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.utils import translation
 
 from governance.celery import app as celery_app
@@ -47,6 +49,31 @@ def _fast_test_settings(settings: Any) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _api_rate_limits_counted_per_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test counts its own API requests (governance/api/throttles.py): the shared cache would
+    otherwise carry the counts of the tests before it (same address, same ids after a rebuilt
+    database) into it."""
+    from django.core.cache.backends.locmem import LocMemCache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    counts = LocMemCache(f"api-throttle-{uuid.uuid4().hex}", {})
+    monkeypatch.setattr(SimpleRateThrottle, "cache", counts)
+    yield
+    counts.clear()
+
+
+def _audit_trail_may_be_flushed(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Browser and worker tests end with Django's flush, one TRUNCATE of every table; the audit
+    trail refuses TRUNCATE unless the session allows it (governance migration 0006)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET rongzhi.audit_truncate = 'allowed'")
+
+
+connection_created.connect(_audit_trail_may_be_flushed)
 
 
 def is_postgres() -> bool:

@@ -277,9 +277,7 @@ def redeem(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(shop_for(volunteer), pk=item_id)
     key = (request.POST.get("idempotency_key") or "").strip()[:60]
     try:
-        redemption_reserve(
-            actor=request.user, item=item, idempotency_key=f"page:{request.user.pk}:{key}" if key else None
-        )
+        redemption_reserve(actor=request.user, item=item, idempotency_key=key or None)
     except DomainError as exc:
         _error(request, exc)
     else:

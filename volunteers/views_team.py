@@ -48,9 +48,9 @@ STATUS_STEPS = {"reject": volunteer_reject, "suspend": volunteer_suspend, "retir
 
 
 def _page_key(request: HttpRequest, key: str) -> str | None:
-    """A form's one-time key, scoped to the person: a double tap does the thing once."""
-    key = (key or "").strip()[:60]
-    return f"page:{request.user.pk}:{key}" if key else None
+    """A form's one-time key: a double tap does the thing once (the services scope it to the
+    person and the action, ``governance.idempotency``)."""
+    return (key or "").strip() or None
 
 
 def action_page(

@@ -17,12 +17,19 @@ from disputes.api.views import IDEMPOTENCY_KEY, idempotency_key
 from disputes.models import ScreeningAssignment, ScreeningCampaign, ScreeningVisit
 from disputes.selectors import assignments_visible_to, campaigns_visible_to
 from disputes.services import campaign_assign, campaign_create, visit_record
+from governance.actors import Actor
 
 
 def _assignments() -> QuerySet[ScreeningAssignment]:
     return ScreeningAssignment.objects.select_related("village", "worker").annotate(
         visit_count=Count("visits")
     )
+
+
+def _nested(user: Actor) -> Prefetch:
+    """A campaign's villages as the caller may see them: a county-wide campaign is visible to a
+    township, but other townships' villages, workers and progress are not his business."""
+    return Prefetch("assignments", queryset=assignments_visible_to(user).order_by("village__code", "id"))
 
 
 class ScreeningCampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -36,14 +43,14 @@ class ScreeningCampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return (
             campaigns_visible_to(self.request.user)
             .select_related("region", "created_by")
-            .prefetch_related(Prefetch("assignments", queryset=_assignments()))
+            .prefetch_related(_nested(self.request.user))
             .order_by("-starts_on", "id")
         )
 
     def _render(self, campaign: ScreeningCampaign, code: int = status.HTTP_200_OK) -> Response:
         campaign = (
             ScreeningCampaign.objects.select_related("region", "created_by")
-            .prefetch_related(Prefetch("assignments", queryset=_assignments()))
+            .prefetch_related(_nested(self.request.user))
             .get(pk=campaign.pk)
         )
         return Response(s.ScreeningCampaignSerializer(campaign).data, status=code)
@@ -81,19 +88,17 @@ class ScreeningAssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet)
 
     @extend_schema(
         request=s.VisitInputSerializer,
-        responses={201: s.VisitSerializer, 200: s.VisitSerializer},
+        responses={201: s.VisitSerializer},
         parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"])
     def visits(self, request: Request, pk: str, *args: Any) -> Response:
         """Record a household visited (201). A finding opens a dispute on the campaign. A retry
-        with the same Idempotency-Key answers the first visit (200)."""
+        with the same Idempotency-Key answers the first visit (201 again)."""
         assignment = self.get_object()
         serializer = s.VisitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = idempotency_key(request)
-        existed = key is not None and ScreeningVisit.objects.filter(idempotency_key=key).exists()
         visit = visit_record(
             actor=request.user,
             assignment=assignment,
@@ -103,9 +108,8 @@ class ScreeningAssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet)
             category=data["category"],
             summary=data["summary"],
             parties=[s.party_input(p) for p in data["parties"]],
-            idempotency_key=key,
+            idempotency_key=idempotency_key(request),
         )
         visit = ScreeningVisit.objects.select_related("dispute").get(pk=visit.pk)
-        return Response(
-            s.VisitSerializer(visit).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
-        )
+        # A retry answers as the first request did: 201 and the same visit.
+        return Response(s.VisitSerializer(visit).data, status=status.HTTP_201_CREATED)

@@ -259,6 +259,14 @@ class LedgerQuerySerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="Registered on or before."
     )
     open = serializers.BooleanField(required=False, default=False, help_text="Only cases still open.")
+    reason = serializers.CharField(
+        max_length=500, required=False, default="",
+        help_text=(
+            "Why a party's full phone or ID number is searched. Such a search is an unmasking: it "
+            "needs the unmask right over the case and a reason, is logged as an access to personal "
+            "data and counted per person; without the right or a reason it matches nothing."
+        ),
+    )  # fmt: skip
 
     def to_query(self) -> LedgerQuery:
         data = self.validated_data
@@ -281,6 +289,7 @@ class LedgerQuerySerializer(serializers.Serializer):
             since=start_of(data["since"]),
             until=until,
             open_only=data["open"],
+            reason=data["reason"],
         )
 
 

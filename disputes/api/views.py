@@ -48,6 +48,7 @@ from disputes.services import (
     group_parties_import,
     judicial_confirmation_answer,
     judicial_confirmation_apply,
+    ledger_search,
     mediation_extend,
     mediator_assign,
     mediator_recuse,
@@ -63,6 +64,7 @@ from disputes.services import (
 from governance.actors import Actor
 from governance.api.serializers import UnmaskedSerializer
 from governance.errors import NotFound, PermissionDenied
+from governance.idempotency import key_of, replay_headers
 from governance.models import Region
 from governance.models.regions import path_ancestors
 from governance.selectors import jurisdiction_for
@@ -71,15 +73,16 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
-    description="Send the same key again (a retry) and get the first answer; nothing is written twice.",
+    description="Your own key for this request: sent again with the same request (a retry), it gets "
+    "the first answer and nothing is written twice; with another request, 422.",
 )
 
 
 def idempotency_key(request: Request) -> str | None:
-    """The caller's Idempotency-Key, scoped to him: keys are chosen by clients, and another
-    person's key must neither return his record nor block one's own."""
-    key = request.headers.get("Idempotency-Key", "").strip()[:80]
-    return f"api:{request.user.pk}:{key}" if key else None
+    """The caller's Idempotency-Key; the services scope it to him and to the action
+    (``governance.idempotency``), so another person's key neither returns his record nor blocks
+    one's own."""
+    return key_of(request) or None
 
 
 def case_detail(dispute_pk: int) -> Dispute:
@@ -135,11 +138,13 @@ class DisputeViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    def _case(self, dispute: Dispute, code: int = status.HTTP_200_OK) -> Response:
+    def _case(
+        self, dispute: Dispute, code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
+    ) -> Response:
         # Read back unfiltered: the act may have ended the caller's access (a mediator recused),
         # and he is shown the outcome of what he did once.
         data = s.DisputeDetailSerializer(case_detail(dispute.pk), context={"request": self.request}).data
-        return Response(data, status=code)
+        return Response(data, status=code, headers=headers)
 
     def _party(self, dispute: Dispute, party_id: str) -> Party:
         party = dispute.parties.filter(pk=party_id).first()
@@ -164,17 +169,19 @@ class DisputeViewSet(viewsets.GenericViewSet):
         """The ledger (台账): the cases the caller may see, newest first, searched and filtered."""
         query = s.LedgerQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(ledger(request.user, query.to_query()))
+        # A full phone or ID number in ``q`` is an exact search by personal data (an unmasking).
+        search = ledger_search(actor=request.user, query=query.to_query())
+        page = self.paginate_queryset(ledger(request.user, search.query))
         return self.get_paginated_response(s.DisputeListSerializer(page, many=True).data)
 
     @extend_schema(
         request=s.DisputeRegisterSerializer,
-        responses={201: s.DisputeDetailSerializer, 200: s.DisputeDetailSerializer},
+        responses={201: s.DisputeDetailSerializer},
         parameters=[IDEMPOTENCY_KEY],
     )
     def create(self, request: Request) -> Response:
         """Register a dispute from any discovery channel (201); a retry with the same
-        Idempotency-Key answers the first case (200) and writes nothing."""
+        Idempotency-Key answers the first case (201 again) and writes nothing."""
         data = self._input(s.DisputeRegisterSerializer)
         dispute, created = dispute_register(
             actor=self.actor,
@@ -191,7 +198,7 @@ class DisputeViewSet(viewsets.GenericViewSet):
             parties=[s.party_input(p) for p in data["parties"]],
             idempotency_key=idempotency_key(request),
         )
-        return self._case(dispute, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return self._case(dispute, status.HTTP_201_CREATED, headers=replay_headers(created))
 
     def retrieve(self, request: Request, pk: str) -> Response:
         """One case, one file (一案一档): parties (masked), mediators, sessions, the agreement with

@@ -33,8 +33,10 @@ from disputes.services.mediation import (
 )
 from disputes.services.registration import PartyInput, dispute_attach_alert, dispute_register, party_add
 from disputes.services.screening import campaign_assign, campaign_create, visit_record
+from disputes.services.search import LedgerSearch, ledger_search, party_exact_search
 
 __all__ = [
+    "LedgerSearch",
     "PartyInput",
     "TermInput",
     "Triage",
@@ -58,6 +60,7 @@ __all__ = [
     "group_parties_import",
     "judicial_confirmation_answer",
     "judicial_confirmation_apply",
+    "ledger_search",
     "mediation_extend",
     "mediator_assign",
     "mediator_recuse",
@@ -66,6 +69,7 @@ __all__ = [
     "obligation_perform",
     "party_add",
     "party_consent",
+    "party_exact_search",
     "party_progress",
     "party_unmask",
     "reminder_sweep",

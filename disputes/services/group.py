@@ -46,20 +46,30 @@ KIND_WORDS = {"个人": "person", "单位": "organisation", "组织": "organisat
 MAX_PARTIES = 5000
 
 
-@transaction.atomic
 def group_parties_import(
     *, actor: Actor, dispute: Dispute, file_name: str, content: bytes, now: datetime | None = None
 ) -> int:
     """Add the parties listed in a CSV or XLSX file. Every row is checked first; if any row is
-    wrong, the errors are reported by line and nothing is added. Returns how many were added."""
-    now = now or timezone.now()
-    dispute = locked(dispute)
+    wrong, the errors are reported by line and nothing is added. Returns how many were added.
+
+    The file is read and its rows checked before the case is locked: reading and refusing a
+    large upload must not keep every other act on the case waiting. Who may import, and whether
+    the case is open, is asked before the file is read, and again under the lock."""
+    _may_import(actor, dispute)
+    rows = read_table(name=file_name, content=content, headers=PARTY_COLUMNS, max_rows=MAX_PARTIES)
+    parties = _parties_of(dispute, rows)
+    return _group_parties_add(actor=actor, dispute=dispute, parties=parties, now=now or timezone.now())
+
+
+def _may_import(actor: Actor, dispute: Dispute) -> None:
     if not user_may_mediate(actor, dispute):
         raise PermissionDenied(_("You may not add parties to this case."))
     if not dispute.is_open:
         raise InvalidTransition(_("The case has ended."))
-    rows = read_table(name=file_name, content=content, headers=PARTY_COLUMNS, max_rows=MAX_PARTIES)
-    existing_hashes = set(dispute.parties.exclude(id_number_hash="").values_list("id_number_hash", flat=True))
+
+
+def _parties_of(dispute: Dispute, rows: list[tuple[int, dict[str, str]]]) -> list[Party]:
+    """The rows as parties to add (validated, encrypted), or every row's problem at once."""
     problems: list[str] = []
     cleaned = []
     seen_ids: dict[str, int] = {}
@@ -89,7 +99,14 @@ def group_parties_import(
             _("%(n)d problems in the file; nothing was imported.") % {"n": len(problems)},
             fields={"rows": problems[:200]},
         )
-    parties = party_rows(dispute, cleaned)
+    return party_rows(dispute, cleaned)
+
+
+@transaction.atomic
+def _group_parties_add(*, actor: Actor, dispute: Dispute, parties: list[Party], now: datetime) -> int:
+    dispute = locked(dispute)
+    _may_import(actor, dispute)
+    existing_hashes = set(dispute.parties.exclude(id_number_hash="").values_list("id_number_hash", flat=True))
     duplicates = [p for p in parties if p.id_number_hash and p.id_number_hash in existing_hashes]
     if duplicates:
         raise ValidationFailed(

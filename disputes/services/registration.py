@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,7 @@ from disputes.services.common import locked, record_event, require_text
 from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from governance.idempotency import idempotent
 from governance.models import Grid, Region
 from governance.models.regions import path_ancestors
 from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile, validate_resident_id
@@ -185,13 +186,27 @@ def dispute_register(
     check_permission: bool = True,
     notify: bool = True,
 ) -> tuple[Dispute, bool]:
-    """Open a case from any discovery channel. Returns (case, created); the same
-    ``idempotency_key`` again returns the first case and writes nothing.
-    ``notify=False`` is for back-filling history: nobody is told of an old case."""
-    if idempotency_key:
-        existing = Dispute.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
+    """Open a case from any discovery channel. Returns (case, created); the registrar's own
+    ``idempotency_key`` again with the same case returns the first case and writes nothing, with
+    another case it is refused (``governance.idempotency``, looked up once the registrar may
+    register in the village). ``notify=False`` is for back-filling history: nobody is told of an
+    old case."""
+    body = {
+        "channel": channel,
+        "category": category,
+        "village_code": village_code,
+        "summary": summary,
+        "description": description,
+        "parties": list(parties),
+        "amount": amount,
+        "people_involved": people_involved,
+        "risk": risk,
+        "government_party": government_party,
+        "grid_id": grid_id,
+        "source_alert_id": source_alert_id,
+        "campaign_id": campaign_id,
+        "owner_agency_id": owner_agency_id,
+    }
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if channel not in Dispute.Channel.values:
@@ -239,35 +254,31 @@ def dispute_register(
     assert village is not None
     if check_permission and actor is not None and not user_may_register(actor, village):
         raise PermissionDenied(_("You may not register disputes for this village."))
-    try:
-        with transaction.atomic():
-            return _register_write(
-                actor=actor,
-                channel=channel,
-                category=category,
-                village=village,
-                grid=grid,
-                summary=summary,
-                description=description,
-                amount=amount_value,
-                people_involved=people_involved or max(len(cleaned), 2),
-                risk=risk,
-                government_party=government_party,
-                cleaned=cleaned,
-                source_alert_id=source_alert_id,
-                campaign_id=campaign_id,
-                owner_agency_id=owner_agency_id,
-                idempotency_key=idempotency_key,
-                now=now,
-                notify=notify,
-            ), True
-    except IntegrityError:
-        # A concurrent request with the same key won; its case is the one.
-        if idempotency_key:
-            existing = Dispute.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
-        raise
+    return idempotent(
+        actor=actor,
+        operation="disputes.dispute.register",
+        key=idempotency_key,
+        body=body,
+        run=lambda: _register_write(
+            actor=actor,
+            channel=channel,
+            category=category,
+            village=village,
+            grid=grid,
+            summary=summary,
+            description=description,
+            amount=amount_value,
+            people_involved=people_involved or max(len(cleaned), 2),
+            risk=risk,
+            government_party=government_party,
+            cleaned=cleaned,
+            source_alert_id=source_alert_id,
+            campaign_id=campaign_id,
+            owner_agency_id=owner_agency_id,
+            now=now,
+            notify=notify,
+        ),
+    )
 
 
 def _register_write(

@@ -17,6 +17,7 @@ from disputes.services.common import person, require_text
 from disputes.services.registration import PartyInput, dispute_register
 from governance.actors import Actor
 from governance.errors import PermissionDenied, ValidationFailed
+from governance.idempotency import idempotent
 from governance.models import Region
 from governance.services.audit import audit_record
 
@@ -97,52 +98,56 @@ def visit_record(
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> ScreeningVisit:
-    """A household visited. A finding becomes a dispute on the campaign (channel: screening)."""
+    """A household visited. A finding becomes a dispute on the campaign (channel: screening).
+    The grid worker's own ``idempotency_key`` again with the same visit returns the first (and its
+    case); with another visit it is refused (``governance.idempotency``)."""
     now = now or timezone.now()
-    if idempotency_key:
-        existing = ScreeningVisit.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
     if assignment.worker_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("Only the grid worker given this village records its visits."))
-    errors: dict[str, list[str]] = {}
-    household = require_text(errors, "household", household, limit=100)
-    note = require_text(errors, "note", note, limit=500, required=False)
-    if result not in ScreeningVisit.Result.values:
-        errors["result"] = [_("Choose what the visit found.")]
-    if errors:
-        raise ValidationFailed(_("The visit is not valid."), fields=errors)
-    dispute: Dispute | None = None
-    if result == ScreeningVisit.Result.FINDING:
-        dispute, _created = dispute_register(
-            actor=actor,
-            channel=Dispute.Channel.SCREENING,
-            category=category,
-            village_code=assignment.village.code,
-            summary=summary,
-            description=note,
-            parties=parties,
-            campaign_id=assignment.campaign_id,
-            idempotency_key=f"visit:{idempotency_key}" if idempotency_key else None,
-            now=now,
-        )
-    try:
-        with transaction.atomic():
-            visit = ScreeningVisit.objects.create(
-                assignment=assignment,
-                household=household,
-                visited_at=now,
-                result=result,
-                note=note,
-                dispute=dispute,
-                idempotency_key=idempotency_key,
+    body = {
+        "assignment": assignment,
+        "household": household,
+        "result": result,
+        "note": note,
+        "category": category,
+        "summary": summary,
+        "parties": list(parties),
+    }
+
+    def record() -> ScreeningVisit:
+        errors: dict[str, list[str]] = {}
+        household_text = require_text(errors, "household", household, limit=100)
+        note_text = require_text(errors, "note", note, limit=500, required=False)
+        if result not in ScreeningVisit.Result.values:
+            errors["result"] = [_("Choose what the visit found.")]
+        if errors:
+            raise ValidationFailed(_("The visit is not valid."), fields=errors)
+        dispute: Dispute | None = None
+        if result == ScreeningVisit.Result.FINDING:
+            # Inside the visit's own key: a retried visit never reaches here twice.
+            dispute, _created = dispute_register(
+                actor=actor,
+                channel=Dispute.Channel.SCREENING,
+                category=category,
+                village_code=assignment.village.code,
+                summary=summary,
+                description=note_text,
+                parties=parties,
+                campaign_id=assignment.campaign_id,
+                now=now,
             )
-    except IntegrityError:
-        # A concurrent retry with the same key won; its visit is the one.
-        if idempotency_key:
-            existing = ScreeningVisit.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing
-        raise
-    audit_record(actor=actor, verb="screening.visit", target=visit)
+        visit = ScreeningVisit.objects.create(
+            assignment=assignment,
+            household=household_text,
+            visited_at=now,
+            result=result,
+            note=note_text,
+            dispute=dispute,
+        )
+        audit_record(actor=actor, verb="screening.visit", target=visit)
+        return visit
+
+    visit, _created = idempotent(
+        actor=actor, operation="disputes.screening.visit", key=idempotency_key, body=body, run=record
+    )
     return visit

@@ -1,4 +1,5 @@
 from governance.models.audit import AuditEvent
+from governance.models.idempotency import IdempotencyKey
 from governance.models.notifications import DeliveryAttempt, Notification, OutboundChannel, OutboundMessage
 from governance.models.people import Agency, Membership, Profile
 from governance.models.regions import Grid, Region
@@ -10,6 +11,7 @@ __all__ = [
     "DeliveryAttempt",
     "Grid",
     "Heartbeat",
+    "IdempotencyKey",
     "Membership",
     "Notification",
     "OutboundChannel",

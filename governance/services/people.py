@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import jurisdiction_cache
-from governance.actors import Actor
-from governance.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from governance.actors import Actor, user_of
+from governance.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from governance.models import Agency, Membership, Profile, Region
 from governance.pii import mask_id_number, pii_decrypt, protect_resident_id, validate_mobile
 from governance.selectors import user_may
 from governance.services.audit import audit_record, diff, snapshot
+from governance.services.tokens import api_tokens_end_with_password
+
+log = logging.getLogger(__name__)
 
 
 def _field_error(field: str, exc: ValidationError) -> ValidationFailed:
@@ -170,28 +178,73 @@ def personal_data_unmask(*, actor: Actor, profile: Profile, field: str, reason: 
     return value
 
 
+# A reason says why in words: at least this many characters, of which at least two different
+# letters (Chinese characters are letters): "0000", "1234" or "...." are no reason (issue 15).
+REASON_MIN_LENGTH = 4
+REASON_MIN_LETTERS = 2
+REASON_MAX_LENGTH = 500
+
+
 def unmask_reason(*, field: str, fields: Sequence[str], reason: str) -> str:
     """The reason given for seeing ``field`` in clear, stripped, or one refusal that names the
-    field (not one of ``fields``) and the reason (under 4 characters, or past 500) at once."""
+    field (not one of ``fields``) and the reason (too short, past 500 characters, or digits and
+    punctuation only) at once. The one rule of every unmasking, and of an exact search by
+    personal data (which is one)."""
     errors: dict[str, list[str]] = {}
     if field not in fields:
         errors["field"] = [_("This field cannot be unmasked.")]
     reason = (reason or "").strip()
-    if not 4 <= len(reason) <= 500:
+    if not REASON_MIN_LENGTH <= len(reason) <= REASON_MAX_LENGTH:
         errors["reason"] = [_("Give the reason for seeing this data (at least 4 characters).")]
+    elif len({c for c in reason if c.isalpha()}) < REASON_MIN_LETTERS:
+        errors["reason"] = [
+            _("Say in words why you need this data: digits or punctuation alone are no reason.")
+        ]
     if errors:
         raise ValidationFailed(_("Give the reason for seeing this data."), fields=errors)
     return reason
 
 
 def unmask_record(
-    *, actor: Actor, target: models.Model, field: str, reason: str, shown: str | None = None
+    *, actor: Actor, target: models.Model | None, field: str, reason: str, shown: str | None = None
 ) -> None:
     """Log that ``actor`` saw ``field`` of ``target`` in clear, and why (PIPL art. 51): the one
-    audit verb every unmasking writes, with the masked value where the field has one."""
+    audit verb every unmasking writes, with the masked value where the field has one. No target:
+    an exact search by personal data that found nobody."""
     audit_record(
         actor=actor, verb="personal_data.unmask", target=target, changes={field: [shown, None]}, reason=reason
     )
+
+
+def personal_data_search_admit(*, actor: Actor) -> None:
+    """Count one exact search by personal data (a full ID number or phone) against the actor's
+    fixed window, or refuse it past ``PERSONAL_DATA_SEARCH_LIMIT`` searches a window: a lookup
+    that answers yes or no is an oracle, and ID numbers of a region are few enough to be tried
+    one by one. Counted in the shared cache; when the cache is out of reach the search is
+    refused (the count is the control)."""
+    user = user_of(actor)
+    if user is None:
+        raise PermissionDenied(_("Exact search by ID number or phone needs the unmask right and a reason."))
+    limit = settings.PERSONAL_DATA_SEARCH_LIMIT
+    window = settings.PERSONAL_DATA_SEARCH_WINDOW_SECONDS
+    now = timezone.now().timestamp()
+    # The date joined in the key: a database rebuilt with the same ids never meets old counts.
+    joined = user.date_joined.timestamp() if user.date_joined else 0
+    key = f"rz:pii-search:{user.pk}:{joined:.6f}:{int(now // window)}"
+    try:
+        cache.add(key, 0, timeout=window)
+        count = cache.incr(key)
+    except Exception:
+        log.warning("personal-data search counter unavailable", exc_info=True)
+        raise Throttled(
+            _("Exact search by ID number or phone is not available right now; try again later.")
+        ) from None
+    if count > limit:
+        minutes = max(1, math.ceil((window - now % window) / 60))
+        raise Throttled(
+            _("Too many exact searches by ID number or phone: try again in %(minutes)d minutes.")
+            % {"minutes": minutes}
+        )
 
 
 @transaction.atomic
@@ -203,6 +256,8 @@ def person_set_password(*, actor: Actor, users: Iterable[User], password: str, r
     users = list(users)
     encoded = make_password(password)
     changed = User.objects.filter(pk__in=[u.pk for u in users]).update(password=encoded)
+    # A bulk update calls no password_changed hook: the tokens end here (services/tokens.py).
+    api_tokens_end_with_password(users=users)
     for profile in Profile.objects.filter(user__in=users):
         audit_record(actor=actor, verb="person.set_password", target=profile, reason=reason)
     return changed

@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -154,6 +154,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule on the password: Django tells it of every password change, and it ends the
+    # person's API tokens (governance/services/tokens.py).
+    {"NAME": "governance.services.tokens.ApiTokensEndWithThePassword"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -161,15 +164,15 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # guardian: anonymous users hold no object permissions
 
 # --- Login throttling, sessions, Content Security Policy ---------------------------------------
-# django-axes counts failed logins per username (a shared station IP must not lock out the whole
-# station); past the limit the account is refused, even with the right password, until the
-# cool-off passes or an administrator deletes the attempt in the admin (Axes > Access attempts).
+# django-axes counts failed logins per username *and* client address (REMOTE_ADDR, the address
+# the audit trail records): past the limit that username is refused from that address, even with
+# the right password, until the cool-off passes or an administrator deletes the attempt in the admin
+# (Axes > Access attempts). Counting per username alone let anyone lock any account (the
+# commander's, during an incident) in five requests; per address alone would lock a whole station
+# behind one address. Spraying many usernames from one address meets the API's login throttle.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 warns that lockouts without the IP can be dodged by rotating user agents or cookies;
-# ours count per username, which neither rotation changes.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "governance.lockout.lockout_response"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
@@ -236,15 +239,40 @@ DISPUTE_RETENTION_DAYS = env.int("DISPUTE_RETENTION_DAYS", default=5 * 365)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # ``Authorization: Token <token>``: django-rest-knox, tokens hashed at rest, with an expiry.
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "governance.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "governance.api.errors.exception_handler",
+    # Requests per person (user), per address (anon) and per address on the token endpoint
+    # (auth-token): generous for people and the hotline systems, a bound for scrapers and sprayers.
+    # The client address is REMOTE_ADDR (NUM_PROXIES 0: a client's X-Forwarded-For is not believed).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "governance.api.throttles.AnonThrottle",
+        "governance.api.throttles.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_USER", default="600/minute"),
+        "anon": env.str("API_RATE_ANON", default="60/minute"),
+        "auth-token": env.str("API_RATE_TOKEN", default="20/minute"),
+    },
+    "NUM_PROXIES": 0,
 }
+# API tokens (django-rest-knox, governance/services/tokens.py): stored as a SHA-512 digest, each
+# valid API_TOKEN_TTL_DAYS from its issue (no sliding renewal: a leaked token dies on its date);
+# a person holds at most API_TOKENS_PER_PERSON, the oldest ending when one more is issued.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+API_TOKENS_PER_PERSON = env.int("API_TOKENS_PER_PERSON", default=10)
+# The API's longest page (``?limit=``); more is cut to this.
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rongzhi API",
     "DESCRIPTION": "Grassroots policing and local governance platform (融治).",
@@ -275,6 +303,11 @@ SPECTACULAR_SETTINGS = {
 
 # The station's live channel: how many streams (open dashboards) one person may hold at once.
 LIVE_STREAMS_PER_USER = env.int("LIVE_STREAMS_PER_USER", default=6)
+
+# Exact search by a full ID number or phone is an unmasking (a right, a reason, logged) and is
+# counted per person: at most this many in a fixed window (disputes' ledger, governance.services.people).
+PERSONAL_DATA_SEARCH_LIMIT = env.int("PERSONAL_DATA_SEARCH_LIMIT", default=20)
+PERSONAL_DATA_SEARCH_WINDOW_SECONDS = env.int("PERSONAL_DATA_SEARCH_WINDOW_SECONDS", default=3600)
 
 # --- Celery -----------------------------------------------------------------------------------
 # Embedded default: kombu's file-system transport needs no server, and a real worker (with

@@ -15,13 +15,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.errors import NotFound
+from governance.idempotency import key_of, replay_headers
 from governance.models import Region
 from peace_index import services
 from peace_index.api import serializers as s
-from peace_index.compute import parse_month
 from peace_index.models import ImportBatch, MethodVersion, RecomputeRun, TownshipReview, VillageScore
 from peace_index.selectors import (
-    latest_scored_month,
+    month_asked,
     township_ranking,
     user_may_manage,
     user_may_view,
@@ -34,7 +34,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
-    description="A retry with the same key imports nothing twice.",
+    description="Your own key for this delivery: a retry with the same delivery imports nothing twice; "
+    "the same key with another delivery answers 422.",
 )
 L = Region.Level
 
@@ -66,7 +67,7 @@ class TownshipRankingView(GenericAPIView):
     @extend_schema(parameters=[MONTH], summary="A township's villages ranked by the month's score")
     def get(self, request: Request, pk: int) -> Response:
         town = _visible(request, pk, L.TOWNSHIP)
-        month = parse_month(request.query_params.get("month")) or latest_scored_month(town)
+        month = month_asked(request.query_params.get("month"), town)
         return Response(s.PeaceRankingSerializer(township_ranking(town, month)).data)
 
 
@@ -99,7 +100,7 @@ class VillagePortraitView(GenericAPIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         village = _visible(request, pk, L.VILLAGE)
-        month = parse_month(request.query_params.get("month")) or latest_scored_month(village)
+        month = month_asked(request.query_params.get("month"), village)
         return Response(s.PeacePortraitSerializer(village_portrait(village, month)).data)
 
 
@@ -206,21 +207,21 @@ class ImportView(GenericAPIView):
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: s.PeaceImportResultSerializer, 200: s.PeaceImportResultSerializer},
+        responses={201: s.PeaceImportResultSerializer},
         summary="Deliver criminal cases, petitions or survey results for whole months",
     )
     def post(self, request: Request, pk: int) -> Response:
         county = _managed(request, pk)
         d = _input(self, s.PeaceImportInputSerializer)
-        key = request.headers.get("Idempotency-Key", "").strip()[:80]
         result = services.data_import(
             actor=request.user, county=county, source=d["dataset"], first_month=d["first_month"],
             last_month=d["last_month"], rows=[(i + 1, row) for i, row in enumerate(d["rows"])],
-            file_name="api", idempotency_key=f"api:{request.user.pk}:{key}" if key else None,
+            file_name="api", idempotency_key=key_of(request),
         )  # fmt: skip
         return Response(
             s.PeaceImportResultSerializer(result).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED,
+            headers=replay_headers(result.created),
         )
 
 
@@ -231,20 +232,20 @@ class ImportFileView(GenericAPIView):
     @extend_schema(
         request={"multipart/form-data": s.PeaceImportFileSerializer},
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: s.PeaceImportResultSerializer, 200: s.PeaceImportResultSerializer},
+        responses={201: s.PeaceImportResultSerializer},
         summary="Deliver a file (CSV or XLSX) of criminal cases, petitions or survey results",
     )
     def post(self, request: Request, pk: int) -> Response:
         county = _managed(request, pk)
         d = _input(self, s.PeaceImportFileSerializer)
-        key = request.headers.get("Idempotency-Key", "").strip()[:80]
         upload = d["file"]
         result = services.data_import_file(
             actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
             last_month=d["last_month"], file_name=upload.name, content=upload.read(),
-            idempotency_key=f"api:{request.user.pk}:{key}" if key else None,
+            idempotency_key=key_of(request),
         )  # fmt: skip
         return Response(
             s.PeaceImportResultSerializer(result).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED,
+            headers=replay_headers(result.created),
         )

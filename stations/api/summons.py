@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.actors import Actor
-from governance.errors import PermissionDenied, ValidationFailed
+from governance.errors import NotFound, PermissionDenied, ValidationFailed
+from governance.idempotency import key_of
 from governance.models import Agency, Region
 from governance.selectors import jurisdiction_for
 from stations.models import DispatchOrder, Summons, SummonsTarget
@@ -199,8 +200,15 @@ class SummonsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self) -> QuerySet[Summons]:
         return summonses_visible_to(self.request.user)
 
-    def _render(self, summons: Summons, code: int = status.HTTP_200_OK) -> Response:
-        return Response(SummonsSerializer(self.get_queryset().get(pk=summons.pk)).data, status=code)
+    def _render(
+        self, summons: Summons, code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
+    ) -> Response:
+        # Rendered through the caller's own view of the whistles: what he may not see answers 404
+        # (JSON), never the stored summons nor a 500.
+        visible = self.get_queryset().filter(pk=summons.pk).first()
+        if visible is None:
+            raise NotFound(_("No such summons."))
+        return Response(SummonsSerializer(visible).data, status=code, headers=headers)
 
     @extend_schema(request=SummonsWhistleSerializer, responses={201: SummonsSerializer})
     def create(self, request: Request) -> Response:
@@ -216,8 +224,9 @@ class SummonsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             reason=data["reason"],
             village=data["village_code"],
             order=data["order"],
-            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
+            idempotency_key=key_of(request),
         )
+        # A retry answers as the first request did: 201 and the same summons.
         return self._render(summons, status.HTTP_201_CREATED)
 
     @extend_schema(request=SummonsAnswerSerializer, responses=SummonsSerializer)

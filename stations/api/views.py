@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.idempotency import key_of, replay_headers
 from stations.api.serializers import (
     AlertIntakeSerializer,
     OrderDetailSerializer,
@@ -27,26 +28,33 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=AlertIntakeSerializer,
-        responses={201: OrderSerializer, 200: OrderSerializer},
+        responses={201: OrderSerializer},
         parameters=[
             OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, description="Same key twice: one alert."
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Your own key for this report: sent again with the same report, it answers "
+                "the first order (201, with Idempotent-Replayed: true) and writes nothing; with "
+                "another report, 422.",
             )
         ],
     )
     def create(self, request: Request) -> Response:
         """Report an alert. It is saved and dispatched to the station covering its village; the
-        answer is the dispatch order (201), or the existing one for a repeated Idempotency-Key (200)."""
+        answer is the dispatch order (201), the same one again for a repeated Idempotency-Key."""
         serializer = AlertIntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "").strip()[:100] or None
-        result = alert_intake(actor=request.user, idempotency_key=key, **serializer.validated_data)
+        result = alert_intake(
+            actor=request.user, idempotency_key=key_of(request), **serializer.validated_data
+        )
         order = DispatchOrder.objects.select_related("alert__village", "station", "accepted_by").get(
             pk=result.order.pk
         )
         return Response(
             OrderSerializer(order).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED,
+            headers=replay_headers(result.created),
         )
 
 

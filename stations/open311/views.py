@@ -6,15 +6,14 @@ public); a system reads only the alerts of the regions its agency serves.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from governance.errors import PermissionDenied, ValidationFailed
+from governance.errors import IdempotencyKeyReused, PermissionDenied, ValidationFailed
+from governance.idempotency import key_of, replay_headers
 from governance.models import Agency
 from stations.models import Alert, IntegrationClient
 from stations.open311.catalogue import SERVICES, service_as_open311, service_definition
@@ -116,21 +115,21 @@ def _create(request: HttpRequest, client: IntegrationClient, fmt: str) -> HttpRe
     form = ServiceRequestForm(request.POST)
     if not form.is_valid():
         return render_error(400, field_errors(form.errors), fmt=fmt)
-    key = request.headers.get("Idempotency-Key", "").strip()
     try:
         result = alert_intake(
             actor=None,
             source_client=client,
             channel=_channel_of(client),
-            idempotency_key=_scoped_key(client, key) if key else None,
+            # The key is the client's own (``governance.idempotency`` scopes it to the system).
+            idempotency_key=key_of(request),
             **form.intake_arguments(),
         )
     except ValidationFailed as exc:
         return render_error(
             400, field_errors(open311_fields(exc.fields, village_param=form.village_param)), fmt=fmt
         )
-    except PermissionDenied as exc:
-        return render_error(403, exc.message, fmt=fmt)
+    except (PermissionDenied, IdempotencyKeyReused) as exc:
+        return render_error(exc.http_status, exc.message, fmt=fmt)
     body = [
         {
             "service_request_id": str(result.order.pk),
@@ -138,23 +137,17 @@ def _create(request: HttpRequest, client: IntegrationClient, fmt: str) -> HttpRe
             "account_id": None,
         }
     ]
-    return render(body, fmt=fmt, root="service_requests", status=201 if result.created else 200)
+    # A retry answers as the first request did (201), marked as replayed.
+    response = render(body, fmt=fmt, root="service_requests", status=201)
+    for name, value in replay_headers(result.created).items():
+        response[name] = value
+    return response
 
 
 def _client(request: HttpRequest) -> IntegrationClient | None:
     # GeoReport v2 sends the key in the body of a POST and in the query string of a GET.
     key = request.POST.get("api_key") if request.method == "POST" else None
     return integration_client_for_key((key or request.GET.get("api_key", "")).strip())
-
-
-def _scoped_key(client: IntegrationClient, key: str) -> str:
-    """Keys are the caller's own: scoped to the client, so two systems never collide (nor learn of
-    each other's reports through a guessed key). A long key is hashed rather than cut, so that
-    two keys differing only at the end stay two."""
-    scoped = f"open311:{client.pk}:{key}"
-    if len(scoped) <= 100:
-        return scoped
-    return f"open311:{client.pk}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def _forbidden(fmt: str) -> HttpResponse:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from governance.idempotency import idempotent
 from governance.models import Agency, Region
 from governance.pii import pii_encrypt, pii_lookup_hash, validate_mobile
 from governance.selectors import jurisdiction_for, user_may, village_at
@@ -73,13 +74,26 @@ def alert_intake(
 ) -> IntakeResult:
     """Save an alert from any channel and dispatch it to the station covering its village.
 
-    The same ``idempotency_key`` twice gives the first alert back and writes nothing.
-    ``notify=False`` is for back-filling history: nobody is woken for an old alert.
+    ``idempotency_key`` is the sender's own (the user's, or ``source_client``'s): the same key
+    with the same report gives the first alert back and writes nothing; with another report it
+    is refused (``governance.idempotency``). It is looked up only once the sender is known to
+    cover the village. ``notify=False`` is for back-filling history: nobody is woken for an old
+    alert.
     """
-    if idempotency_key:
-        existing = Alert.objects.filter(idempotency_key=idempotency_key).select_related("order").first()
-        if existing is not None:
-            return IntakeResult(existing, existing.order, created=False)
+    body = {
+        "channel": channel,
+        "category": category,
+        "summary": summary,
+        "address": address,
+        "village_code": village_code,
+        "lng": lng,
+        "lat": lat,
+        "description": description,
+        "caller_name": caller_name,
+        "caller_phone": caller_phone,
+        "reported_at": reported_at,
+        "priority": priority,
+    }
     now = now or timezone.now()
     village, phone, fields = _validate_intake(
         channel=channel,
@@ -104,33 +118,35 @@ def alert_intake(
         raise PermissionDenied(_("You may not report alerts for this village."))
     if source_client is not None and not _client_serves(source_client, village):
         raise PermissionDenied(_("This village is outside the area of the integrating system."))
-    try:
-        with transaction.atomic():
-            return _intake_write(
-                actor=actor,
-                channel=channel,
-                category=category,
-                summary=summary.strip(),
-                address=address.strip(),
-                village=village,
-                lng=lng,
-                lat=lat,
-                description=description,
-                caller_name=caller_name.strip()[:50],
-                caller_phone=phone,
-                reported_at=reported_at or now,
-                priority=priority or DEFAULT_PRIORITY[C(category)],
-                idempotency_key=idempotency_key or None,
-                now=now,
-                notify=notify,
-                source_client=source_client,
-            )
-    except IntegrityError:
-        # A concurrent intake with the same key won the unique constraint: its alert is the one.
-        if not idempotency_key:
-            raise
-        existing = Alert.objects.select_related("order").get(idempotency_key=idempotency_key)
-        return IntakeResult(existing, existing.order, created=False)
+    with transaction.atomic():
+        alert, created = idempotent(
+            actor=actor,
+            client=source_client,
+            operation="stations.alert.intake",
+            key=idempotency_key,
+            body=body,
+            run=lambda: (
+                _intake_write(
+                    actor=actor,
+                    channel=channel,
+                    category=category,
+                    summary=summary.strip(),
+                    address=address.strip(),
+                    village=village,
+                    lng=lng,
+                    lat=lat,
+                    description=description,
+                    caller_name=caller_name.strip()[:50],
+                    caller_phone=phone,
+                    reported_at=reported_at or now,
+                    priority=priority or DEFAULT_PRIORITY[C(category)],
+                    now=now,
+                    notify=notify,
+                    source_client=source_client,
+                ).alert
+            ),
+        )
+    return IntakeResult(alert, alert.order, created=created)
 
 
 def _client_serves(client: IntegrationClient, village: Region) -> bool:
@@ -215,7 +231,6 @@ def _intake_write(
     caller_phone: str,
     reported_at: datetime,
     priority: int,
-    idempotency_key: str | None,
     now: datetime,
     notify: bool,
     source_client: IntegrationClient | None,
@@ -251,7 +266,6 @@ def _intake_write(
         caller_phone_encrypted=pii_encrypt(caller_phone) if caller_phone else "",
         caller_phone_hash=phone_hash,
         reported_at=reported_at,
-        idempotency_key=idempotency_key,
         created_by=user_of(actor),
     )
     if seen.duplicate_of is not None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from governance.idempotency import idempotent
 from governance.models import Agency, Membership, Region
 from governance.selectors import ROLE_PRIORITY, jurisdiction_for, user_may
 from governance.services.audit import audit_record
@@ -85,11 +86,18 @@ def summons_whistle(
     notify: bool = True,
 ) -> Summons:
     """Summon ``agencies`` to the village (or to the order's village). Each gets a check-in
-    deadline from the urgency and an inbox message after commit. The same ``idempotency_key``
-    again returns the first summons and changes nothing. ``notify=False`` is for back-filling
-    history: nobody is summoned to a past whistle."""
-    if idempotency_key and (existing := Summons.objects.filter(idempotency_key=idempotency_key).first()):
-        return existing
+    deadline from the urgency and an inbox message after commit. The whistler's own
+    ``idempotency_key`` again, with the same whistle, returns the first summons and changes
+    nothing; with another whistle it is refused (``governance.idempotency``), and it is looked up
+    only once the whistler may whistle there. ``notify=False`` is for back-filling history:
+    nobody is summoned to a past whistle."""
+    body = {
+        "agencies": [getattr(a, "pk", a) for a in agencies],
+        "urgency": urgency,
+        "reason": reason,
+        "village": village,
+        "order": order,
+    }
     j = jurisdiction_for(actor)
     if not isinstance(actor, User) or not any(m.role in WHISTLE_ROLES for m in j.memberships):
         raise PermissionDenied(
@@ -171,38 +179,38 @@ def summons_whistle(
     if whistler_agency is None:
         raise PermissionDenied(_("You belong to no agency that may whistle here."))
 
-    try:
-        with transaction.atomic():
-            summons = Summons.objects.create(
-                order=order,
-                village=village,
-                whistler=actor,
-                whistler_agency=whistler_agency,
-                urgency=urgency,
-                reason=reason,
-                created_at=now,
-                idempotency_key=idempotency_key or None,
-            )
-    except IntegrityError:
-        # A concurrent retry with the same key won; its summons is the one.
-        return Summons.objects.get(idempotency_key=idempotency_key)
-    due = now + CHECK_IN_LIMITS[U(urgency)]
-    SummonsTarget.objects.bulk_create(
-        [SummonsTarget(summons=summons, agency=agency, check_in_due=due) for agency in summoned]
+    def whistle() -> Summons:
+        summons = Summons.objects.create(
+            order=order,
+            village=village,
+            whistler=actor,
+            whistler_agency=whistler_agency,
+            urgency=urgency,
+            reason=reason,
+            created_at=now,
+        )
+        due = now + CHECK_IN_LIMITS[U(urgency)]
+        SummonsTarget.objects.bulk_create(
+            [SummonsTarget(summons=summons, agency=agency, check_in_due=due) for agency in summoned]
+        )
+        audit_record(
+            actor=actor,
+            verb="summons.whistle",
+            target=summons,
+            changes={
+                "agencies": [None, agency_ids],
+                "urgency": [None, urgency],
+                "village": [None, village.code],
+                "order": [None, order.pk if order else None],
+            },
+        )
+        if notify:
+            on_commit_delay("stations.notify_summons", summons.pk, 0)
+        return summons
+
+    summons, _created = idempotent(
+        actor=actor, operation="stations.summons.whistle", key=idempotency_key, body=body, run=whistle
     )
-    audit_record(
-        actor=actor,
-        verb="summons.whistle",
-        target=summons,
-        changes={
-            "agencies": [None, agency_ids],
-            "urgency": [None, urgency],
-            "village": [None, village.code],
-            "order": [None, order.pk if order else None],
-        },
-    )
-    if notify:
-        on_commit_delay("stations.notify_summons", summons.pk, 0)
     return summons
 
 

@@ -208,7 +208,7 @@ def test_the_grid_worker_sees_his_villages_and_records_a_visit_once(w, api, assi
     again = api.post(
         f"/api/v1/screening-assignments/{assignment.pk}/visits/", body, format="json", headers=key
     )
-    assert (first.status_code, again.status_code) == (201, 200)
+    assert (first.status_code, again.status_code) == (201, 201)
     assert first.json() == again.json()
     assert (first.json()["household"], first.json()["result"], first.json()["dispute"]) == (
         "新塘社区3幢101",
@@ -238,7 +238,7 @@ def test_a_finding_opens_a_dispute_on_the_campaign_once(w, api, assignment):
     again = api.post(
         f"/api/v1/screening-assignments/{assignment.pk}/visits/", body, format="json", headers=key
     )
-    assert (first.status_code, again.status_code) == (201, 200)
+    assert (first.status_code, again.status_code) == (201, 201)
     dispute = Dispute.objects.get()
     assert (dispute.channel, dispute.campaign_id, dispute.summary) == (
         "screening",

@@ -118,8 +118,8 @@ def test_an_anonymous_visitor_sees_no_case_through_the_selector(w):
     [
         ({"q": "漏水"}, ["邻里漏水纠纷"]),
         ({"q": "下张"}, ["欠款纠纷"]),
-        ({"q": "13800000001"}, ["邻里漏水纠纷"]),
-        ({"q": ID_APPLICANT}, ["邻里漏水纠纷"]),
+        ({"q": "13800000001", "reason": "电话回访当事人"}, ["邻里漏水纠纷"]),
+        ({"q": ID_APPLICANT, "reason": "核实当事人身份"}, ["邻里漏水纠纷"]),
         ({"category": "lending"}, ["欠款纠纷"]),
         ({"status": "registered"}, ["欠款纠纷"]),
         ({"risk": "red"}, ["欠款纠纷"]),

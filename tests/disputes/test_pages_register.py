@@ -8,6 +8,7 @@ import re
 import pytest
 
 from disputes.models import Dispute, Party
+from governance.models import IdempotencyKey
 from tests.disputes.factories import ID_APPLICANT, world
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,8 @@ def test_a_dispute_is_registered_with_its_parties(w, client, url):
     parties = list(dispute.parties.order_by("id"))
     assert [(p.role, p.name) for p in parties] == [("applicant", "张三"), ("respondent", "李四")]
     assert parties[0].masked_phone == "138****0001"
-    assert dispute.idempotency_key == f"web:{w.grid_worker.pk}:{TOKEN}"
+    key = IdempotencyKey.objects.get(operation="disputes.dispute.register")
+    assert (key.scope, key.key, key.result_id) == (f"user:{w.grid_worker.pk}", TOKEN, dispute.pk)
     assert f"Case {dispute.number} registered." in client.get(response["Location"]).content.decode()
 
 

@@ -65,7 +65,7 @@ def test_a_whistle_from_the_order_page_round_trip(page_factory, live_server):
 
     # The officer's inbox links to the whistle's page, where he reopens it with a reason.
     officer.goto(f"{live_server.url}/inbox/")
-    officer.locator('[data-testid="notification"] a[href$="/stations/summons/%d/"]' % summons.pk).first.click()
+    officer.locator(f'[data-testid="notification"] a[href$="/stations/summons/{summons.pk}/"]').first.click()
     officer.wait_for_selector('[data-testid="reopen"]')
     assert "已到场，劝导群众有序登记" in officer.locator('[data-testid="target-handling"]').inner_text()
     officer.fill("#id_reason", "现场仍有群众未登记，请继续处置")

@@ -21,9 +21,9 @@ django.setup()
 
 import time_machine  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from governance.models import Membership, OutboundChannel  # noqa: E402
+from governance.services.tokens import api_token_issue  # noqa: E402
 from stations.models import SlaProfile  # noqa: E402
 from stations.services import alert_intake  # noqa: E402
 from tests.disputes.factories import accepted, world  # noqa: E402
@@ -70,8 +70,8 @@ def main() -> None:
     run = None
     if options.peace_run:
         run = _peace_run(w)
-    token = Token.objects.create(user=w.county_admin)
-    commander_token = Token.objects.create(user=commander)
+    token = api_token_issue(user=w.county_admin)[1]
+    commander_token = api_token_issue(user=commander)[1]
     json.dump(
         {
             "station": station.pk,

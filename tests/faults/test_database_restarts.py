@@ -76,7 +76,13 @@ def test_requests_during_a_database_restart_get_503_and_nothing_is_half_written(
     retried = Counter(stack.post_alert(token, key, village).status_code for key, _ in refused)
     assert set(retried) <= {200, 201}, retried
     accepted = {key for key, status, _ in answers if status == 201} | {key for key, _ in refused}
-    keys = Counter(k for (k,) in stack.sql("SELECT idempotency_key FROM stations_alert"))
+    keys = Counter(
+        k
+        for (k,) in stack.sql(
+            "SELECT k.key FROM stations_alert a JOIN governance_idempotencykey k ON k.result_id = a.id"
+            " AND k.operation = 'stations.alert.intake'"
+        )
+    )
     assert set(keys) == accepted and set(keys.values()) == {1}
     alerts = len(keys)
     # Never half-written: each alert has its order, the order's first event and both audit events.

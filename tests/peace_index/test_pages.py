@@ -277,7 +277,8 @@ def test_the_api_import_is_idempotent_by_key(client, pw):
             "rows": [{"ref": "P1", "village": pw.c.village_a1.code, "date": "2026-10-02", "kind": "repeat"}]}  # fmt: skip
     first = client.post(url, body, content_type="application/json", headers={"Idempotency-Key": "p-1"})
     again = client.post(url, body, content_type="application/json", headers={"Idempotency-Key": "p-1"})
-    assert (first.status_code, again.status_code) == (201, 200)
+    # The retry answers as the first request did (201, the same batch), marked as replayed.
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
     assert first.json()["batch"] == again.json()["batch"]
     r = client.post(
         url,

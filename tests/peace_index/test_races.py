@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 
 from governance.errors import Conflict, InvalidTransition
+from governance.models import IdempotencyKey
 from peace_index import services
 from peace_index.compute import scores_compute
 from peace_index.models import DataSource, ImportBatch, MethodVersion, TownshipReview
@@ -61,6 +62,7 @@ def test_drafts_created_at_once_get_distinct_numbers_or_a_clear_conflict(pw):
 
 def test_one_delivery_sent_eight_times_at_once_is_imported_once(pw):
     rows = [(2, {"ref": "A1", "village": pw.c.village_a1.code, "date": "2026-10-03", "severity": "minor"})]
+    batches_before = ImportBatch.objects.count()
     results = race(
         lambda: services.data_import(
             actor=pw.w.county_admin,
@@ -76,4 +78,6 @@ def test_one_delivery_sent_eight_times_at_once_is_imported_once(pw):
     )
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(1 for r in results if r.created) == 1
-    assert ImportBatch.objects.filter(idempotency_key="once").count() == 1
+    batch_id = IdempotencyKey.objects.get(key="once").result_id
+    assert {r.batch.pk for r in results} == {batch_id}
+    assert ImportBatch.objects.count() == batches_before + 1

@@ -49,7 +49,7 @@ WATCHED_MODELS = (
     "volunteers.PointsEntry",
     "volunteers.RewardItem",
     "volunteers.Redemption",
-    "authtoken.Token",
+    "knox.AuthToken",
     "auth.User",
 )
 

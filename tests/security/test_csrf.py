@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import Client
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from knox.auth import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.test import APIClient
 
 from governance.models import Membership

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -132,7 +133,7 @@ def test_the_api_gives_a_token_to_an_account_that_is_not_locked():
     user = UserFactory()
     response = APIClient().post(TOKEN, {"username": user.username, "password": PASSWORD})
     assert response.status_code == 200
-    assert len(response.json()["token"]) == 40
+    assert len(response.json()["token"]) == 64
 
 
 def test_failures_on_the_page_and_the_api_add_up():
@@ -141,3 +142,56 @@ def test_failures_on_the_page_and_the_api_add_up():
     fail(api, user.username, 2, url=TOKEN)
     response = fail(api, user.username, 1)[0]
     assert response.status_code == 429
+
+
+# --- Per username and address (issue 15, finding 5) ----------------------------------------------
+
+A, B = "10.20.0.1", "10.30.0.2"
+
+
+def test_five_failures_from_one_address_lock_that_address_only_and_the_commander_still_logs_in(settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    commander = UserFactory(username="commander-on-duty")
+    attacker, own_desk = Client(), Client()
+    answers = [
+        attacker.post(LOGIN, {"username": commander.username, "password": "wrong-password"}, REMOTE_ADDR=A)
+        for _ in range(5)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+    assert (
+        attacker.post(
+            LOGIN, {"username": commander.username, "password": PASSWORD}, REMOTE_ADDR=A
+        ).status_code
+        == 429
+    )
+    answer = own_desk.post(LOGIN, {"username": commander.username, "password": PASSWORD}, REMOTE_ADDR=B)
+    assert answer.status_code == 302
+    assert own_desk.session["_auth_user_id"] == str(commander.pk)
+
+
+def test_the_api_lockout_is_per_username_and_address_too():
+    user = UserFactory()
+    api = APIClient()
+    for _ in range(3):
+        api.post(TOKEN, {"username": user.username, "password": "wrong-password"}, REMOTE_ADDR=A)
+    assert (
+        api.post(TOKEN, {"username": user.username, "password": PASSWORD}, REMOTE_ADDR=A).status_code == 429
+    )
+    answer = api.post(TOKEN, {"username": user.username, "password": PASSWORD}, REMOTE_ADDR=B)
+    assert answer.status_code == 200 and "token" in answer.json()
+
+
+def test_a_forwarded_for_header_does_not_move_the_lockout_to_another_address(client):
+    user = UserFactory()
+    for n in range(3):
+        client.post(
+            LOGIN, {"username": user.username, "password": "wrong-password"}, REMOTE_ADDR=A,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        )  # fmt: skip
+    answer = client.post(
+        LOGIN,
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR=A,
+        HTTP_X_FORWARDED_FOR="192.0.2.99",
+    )
+    assert answer.status_code == 429

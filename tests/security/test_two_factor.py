@@ -131,7 +131,7 @@ def test_an_api_token_needs_the_code_for_a_required_role(settings, people, clock
     granted = api.post(
         "/api/v1/auth/token/", {"username": officer.username, "password": PASSWORD, "otp": code(secret)}
     )
-    assert granted.status_code == 200 and len(granted.json()["token"]) == 40
+    assert granted.status_code == 200 and len(granted.json()["token"]) == 64
     other = api.post("/api/v1/auth/token/", {"username": grid_worker.username, "password": PASSWORD})
     assert other.status_code == 200
 

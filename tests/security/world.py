@@ -10,13 +10,13 @@ from typing import Any
 import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from disputes.models import Dispute, Party
 from disputes.services import case_task_create
 from disputes.services.screening import campaign_assign, campaign_create
 from governance.models import Membership, Notification
 from governance.services.notifications import notification_send
+from governance.services.tokens import api_token_issue
 from peace_index.services import recompute_start, version_draft_create, version_publish
 from stations.models import Station
 from stations.services.dispatch import alert_intake
@@ -119,7 +119,7 @@ def build() -> World:
     run = recompute_start(actor=w.county_admin, county=c.county)
     # An Open311 client of the county's hotline, and an API token held by the grid worker.
     integration_client, _key = integration_client_issue(actor=None, name="柯城区12345平台", agency=c.hotline)
-    Token.objects.create(user=w.grid_worker)
+    api_token_issue(user=w.grid_worker)
 
     users: dict[str, User | None] = {
         "anonymous": None,

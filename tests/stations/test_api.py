@@ -38,11 +38,13 @@ def api():
     return APIClient()
 
 
-def test_intake_with_idempotency_key_answers_201_then_200_with_one_alert(world, api):
+def test_intake_with_idempotency_key_answers_201_twice_with_one_alert(world, api):
     api.force_authenticate(world.hotline_operator)
     first = api.post("/api/v1/alerts/", ALERT, format="json", headers={"Idempotency-Key": "12345-0001"})
     again = api.post("/api/v1/alerts/", ALERT, format="json", headers={"Idempotency-Key": "12345-0001"})
-    assert (first.status_code, again.status_code) == (201, 200)
+    # The retry answers as the first request did, marked as replayed.
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
     assert first.json()["id"] == again.json()["id"]
     assert first.json()["station"] == world.station.name
     assert first.json()["alert"]["caller_phone"] == "138****5678"

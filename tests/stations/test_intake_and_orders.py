@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 import time_machine
 
-from governance.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from governance.errors import (
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from governance.models import AuditEvent, Membership, Notification
 from stations.models import Alert, DispatchOrder, OrderEvent
 from stations.services import alert_intake, order_step
@@ -69,9 +75,16 @@ def test_a_point_is_placed_in_its_village_by_polygon(world):
 
 def test_same_idempotency_key_twice_creates_one_alert(world):
     first = intake(idempotency_key="110-20261123-0001")
-    second = intake(idempotency_key="110-20261123-0001", summary="再次推送")
+    second = intake(idempotency_key="110-20261123-0001")
     assert (first.created, second.created) == (True, False)
     assert second.alert.pk == first.alert.pk
+    assert Alert.objects.count() == 1
+
+
+def test_the_same_key_with_another_report_is_refused_and_writes_nothing(world):
+    intake(idempotency_key="110-20261123-0001")
+    with pytest.raises(IdempotencyKeyReused):
+        intake(idempotency_key="110-20261123-0001", summary="再次推送")
     assert Alert.objects.count() == 1
 
 

@@ -241,7 +241,8 @@ def test_a_long_description_is_cut_to_200_characters_for_the_summary(world, clie
 def test_the_same_idempotency_key_twice_gives_one_alert(world, client):
     first = post(client, world.hotline_key, headers={"Idempotency-Key": "12345-0001"})
     again = post(client, world.hotline_key, headers={"Idempotency-Key": "12345-0001"})
-    assert (first.status_code, again.status_code) == (201, 200)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
     assert first.json() == again.json()
     assert Alert.objects.count() == 1
 

@@ -15,7 +15,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from governance.demo import COUNTY_CODE, DEMO_PASSWORD, demo_seed
-from governance.models import Agency, Membership
+from governance.models import Agency, IdempotencyKey, Membership
 from volunteers.demo import EXTRA_VOLUNTEERS, seed_demo_history
 from volunteers.models import (
     Certificate,
@@ -204,7 +204,9 @@ def test_second_run_adds_nothing(seeded):
 
 
 def test_the_season_of_history_announces_nothing_and_only_the_upcoming_tasks_are_announced(seeded):
-    upcoming = Task.objects.filter(idempotency_key__startswith="demo:upcoming:").count()
+    upcoming = IdempotencyKey.objects.filter(
+        operation="volunteers.task.publish", key__startswith="demo:upcoming:"
+    ).count()
 
     announced = Counter(QUEUED)
 

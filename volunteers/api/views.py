@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from governance.api.serializers import UnmaskedSerializer
 from governance.errors import NotFound
+from governance.idempotency import key_of, replay_headers
 from volunteers.api import serializers as s
 from volunteers.figures import figures_for
 from volunteers.models import Claim, Course, PointsEntry, Redemption, RewardItem, Task, Team, Volunteer
@@ -71,15 +72,15 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
-    description="Send the same key again (a retry) and get the first answer; nothing is written twice.",
+    description="Your own key for this request: sent again with the same request (a retry), it gets "
+    "the first answer and nothing is written twice; with another request, 422.",
 )
 
 
 def idempotency_key(request: Request, body_key: str = "") -> str | None:
-    """The caller's Idempotency-Key (the header, else the body's ``request_key``), scoped to him
-    (keys are chosen by clients)."""
-    key = (request.headers.get("Idempotency-Key", "") or body_key).strip()[:80]
-    return f"api:{request.user.pk}:{key}" if key else None
+    """The caller's Idempotency-Key (the header, else the body's ``request_key``); the services
+    scope it to him and to the action (``governance.idempotency``)."""
+    return key_of(request, body_key) or None
 
 
 def _input(request: Request, serializer_class: type) -> dict[str, Any]:
@@ -102,8 +103,10 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
             condition = condition | Team.objects.filter(pk=own.team_id)
         return condition.select_related("agency", "region").order_by("pk")
 
+    # A short, ranked list (team_leaderboard's own bound), answered whole: unpaginated in the
+    # schema as in the answer.
     @extend_schema(responses=s.StandingSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def leaderboard(self, request: Request, pk: str) -> Response:
         """Most verified hours over twelve months in the team; names masked."""
         board = team_leaderboard(self.get_object(), now=timezone.now())
@@ -219,7 +222,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=s.VolunteerTaskInputSerializer,
-        responses={201: s.TaskSerializer, 200: s.TaskSerializer},
+        responses={201: s.TaskSerializer},
         parameters=[IDEMPOTENCY_KEY],
     )
     def create(self, request: Request) -> Response:
@@ -231,8 +234,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         task, created = task_publish(
             actor=request.user, team=team, data=TaskInput(**data), idempotency_key=key
         )
+        # A retry answers as the first request did: 201 and the same task.
         return Response(
-            s.TaskSerializer(task).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            s.TaskSerializer(task).data, status=status.HTTP_201_CREATED, headers=replay_headers(created)
         )
 
     @extend_schema(request=s.TaskEditSerializer, responses=s.TaskSerializer)
@@ -357,16 +361,13 @@ class ShopItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=s.RewardItemCreateSerializer,
-        responses={201: s.RewardItemSerializer, 200: s.RewardItemSerializer},
+        responses={201: s.RewardItemSerializer},
         parameters=[IDEMPOTENCY_KEY],
     )
     def create(self, request: Request) -> Response:
         """Put an item on sale at its price in points, with its first stock."""
         data = _input(request, s.RewardItemCreateSerializer)
         key = idempotency_key(request, data.pop("request_key", ""))
-        if key and RewardItem.objects.filter(idempotency_key=key).exists():
-            item = RewardItem.objects.get(idempotency_key=key)
-            return Response(s.RewardItemSerializer(item).data)
         item = reward_item_create(actor=request.user, idempotency_key=key, **data)
         return Response(s.RewardItemSerializer(item).data, status=status.HTTP_201_CREATED)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from governance.actors import Actor, user_of
 from governance.errors import Conflict, PermissionDenied, ValidationFailed
+from governance.idempotency import idempotent
 from governance.models import Agency
 from governance.services.audit import audit_record, audit_record_many
 from volunteers.models import PointsEntry, Redemption, RewardItem, Volunteer
@@ -99,31 +100,26 @@ def reward_item_create(
     idempotency_key: str | None = None,
 ) -> RewardItem:
     """Put an item on sale in an agency's shop (its staff, the managers over its seat, the leaders
-    of a team it hosts). The same key again returns the first item."""
+    of a team it hosts). The same key of the same person again returns the first item."""
     if not user_may_stock(actor, agency):
         raise PermissionDenied(_("You may not stock this agency's shop."))
-    if idempotency_key:
-        existing = RewardItem.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-    _item_fields(name=name, price=price, stock=stock)
-    try:
-        with transaction.atomic():
-            item = RewardItem.objects.create(
-                agency=agency,
-                name=name.strip(),
-                price=price,
-                stock=stock,
-                description=description.strip(),
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        return RewardItem.objects.get(idempotency_key=idempotency_key)
-    audit_record(
-        actor=actor,
-        verb="reward_item.create",
-        target=item,
-        changes={"stock": [None, stock], "price": [None, price]},
+
+    def create() -> RewardItem:
+        _item_fields(name=name, price=price, stock=stock)
+        item = RewardItem.objects.create(
+            agency=agency, name=name.strip(), price=price, stock=stock, description=description.strip()
+        )
+        audit_record(
+            actor=actor,
+            verb="reward_item.create",
+            target=item,
+            changes={"stock": [None, stock], "price": [None, price]},
+        )
+        return item
+
+    body = {"agency": agency, "name": name, "price": price, "stock": stock, "description": description}
+    item, _created = idempotent(
+        actor=actor, operation="volunteers.reward_item.create", key=idempotency_key, body=body, run=create
     )
     return item
 
@@ -132,26 +128,33 @@ def reward_item_create(
 def reward_item_restock(
     *, actor: Actor, item: RewardItem, add: int, idempotency_key: str | None = None
 ) -> RewardItem:
-    """Add units to the shelf, under the item's row lock. A retry with the key of the last restock
-    adds nothing more."""
+    """Add units to the shelf, under the item's row lock. A retry with the same key adds nothing
+    more (``governance.idempotency``; the item as it is now is the answer)."""
     item = _locked_item(item)
     if not user_may_stock(actor, item.agency):
         raise PermissionDenied(_("You may not stock this item."))
-    if idempotency_key and item.last_restock_key == idempotency_key:
+
+    def restock() -> RewardItem:
+        if not 1 <= add <= 100_000:
+            raise ValidationFailed(_("Add at least one."), fields={"add": [_("Add at least one.")]})
+        RewardItem.objects.filter(pk=item.pk).update(stock=F("stock") + add, updated_at=timezone.now())
+        item.refresh_from_db()
+        audit_record(
+            actor=actor,
+            verb="reward_item.restock",
+            target=item,
+            changes={"stock": [item.stock - add, item.stock]},
+        )
         return item
-    if not 1 <= add <= 100_000:
-        raise ValidationFailed(_("Add at least one."), fields={"add": [_("Add at least one.")]})
-    RewardItem.objects.filter(pk=item.pk).update(
-        stock=F("stock") + add, last_restock_key=idempotency_key or "", updated_at=timezone.now()
-    )
-    item.refresh_from_db()
-    audit_record(
+
+    restocked, _created = idempotent(
         actor=actor,
-        verb="reward_item.restock",
-        target=item,
-        changes={"stock": [item.stock - add, item.stock]},
+        operation="volunteers.reward_item.restock",
+        key=idempotency_key,
+        body={"item": item, "add": add},
+        run=restock,
     )
-    return item
+    return restocked
 
 
 @transaction.atomic
@@ -203,13 +206,20 @@ def redemption_reserve(
     now = now or timezone.now()
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("Log in as a volunteer."))
-    if idempotency_key:
-        existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
     volunteer = Volunteer.objects.select_for_update().filter(user_id=actor.pk).first()
     if volunteer is None or volunteer.status in (Volunteer.Status.APPLIED, Volunteer.Status.REJECTED):
         raise PermissionDenied(_("Only volunteers redeem points."))
+    redemption, _created = idempotent(
+        actor=actor,
+        operation="volunteers.redemption.reserve",
+        key=idempotency_key,
+        body={"item": item},
+        run=lambda: _reserve(actor=actor, volunteer=volunteer, item=item, now=now),
+    )
+    return redemption
+
+
+def _reserve(*, actor: Actor, volunteer: Volunteer, item: RewardItem, now: datetime) -> Redemption:
     item = RewardItem.objects.select_for_update().get(pk=item.pk)
     if not item.active:
         raise Conflict(_("This item is no longer on sale."))
@@ -221,24 +231,14 @@ def redemption_reserve(
         )
     if RewardItem.objects.filter(pk=item.pk, stock__gte=1).update(stock=F("stock") - 1) != 1:
         raise Conflict(_("This item is out of stock."))
-    try:
-        with transaction.atomic():
-            redemption = Redemption.objects.create(
-                volunteer=volunteer,
-                item=item,
-                points=item.price,
-                reserved_at=now,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError as exc:
-        raise Conflict(_("This redemption was already sent.")) from exc
+    redemption = Redemption.objects.create(volunteer=volunteer, item=item, points=item.price, reserved_at=now)
     PointsEntry.objects.create(
         volunteer=volunteer,
         kind=K.REDEEM,
         amount=-item.price,
         reason=item.name[:300],
         redemption=redemption,
-        created_by=actor,
+        created_by=user_of(actor),
         at=now,
     )
     audit_record(

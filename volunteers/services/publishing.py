@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
 from governance.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from governance.idempotency import idempotent
 from governance.services.audit import audit_record, diff, snapshot
 from volunteers.models import Claim, Course, Task, Team
 from volunteers.selectors import user_may_manage_team
@@ -92,39 +93,39 @@ def _check(values: dict[str, Any], *, taken: int = 0) -> None:
 def task_publish(
     *, actor: Actor, team: Team, data: TaskInput, idempotency_key: str | None = None, notify: bool = True
 ) -> tuple[Task, bool]:
-    """Publish a task for a team. Returns (task, created); the same key again returns the first.
+    """Publish a task for a team. Returns (task, created); the publisher's own
+    ``idempotency_key`` again with the same task returns the first (``governance.idempotency``).
     ``notify=False`` is for back-filling history: the team is not told of a task long over."""
     if not user_may_manage_team(actor, team):
         raise PermissionDenied(_("You may not publish tasks for this team."))
-    if idempotency_key:
-        existing = Task.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
-    values = {k: getattr(data, k) for k in TaskInput.__dataclass_fields__}
-    for key in ("title", "place", "description"):
-        values[key] = str(values[key]).strip()
-    _check(values)
-    if not values["recurrence"]:
-        values["repeat_until"] = None
-    try:
-        with transaction.atomic():
-            task = Task.objects.create(
-                team=team,
-                published_by=user_of(actor),
-                idempotency_key=idempotency_key,
-                **values,
-            )
-    except IntegrityError:
-        # A concurrent request with the same key.
-        return Task.objects.get(idempotency_key=idempotency_key), False
-    audit_record(
-        actor=actor, verb="volunteer_task.publish", target=task, changes=diff({}, snapshot(task, _EDITABLE))
+
+    def publish() -> Task:
+        values = {k: getattr(data, k) for k in TaskInput.__dataclass_fields__}
+        for key in ("title", "place", "description"):
+            values[key] = str(values[key]).strip()
+        _check(values)
+        if not values["recurrence"]:
+            values["repeat_until"] = None
+        task = Task.objects.create(team=team, published_by=user_of(actor), **values)
+        audit_record(
+            actor=actor,
+            verb="volunteer_task.publish",
+            target=task,
+            changes=diff({}, snapshot(task, _EDITABLE)),
+        )
+        if task.recurrence:
+            on_commit_delay("volunteers.generate_occurrences", task.pk)
+        if notify:
+            on_commit_delay("volunteers.notify_task_published", task.pk)
+        return task
+
+    return idempotent(
+        actor=actor,
+        operation="volunteers.task.publish",
+        key=idempotency_key,
+        body={"team": team, "task": data},
+        run=publish,
     )
-    if task.recurrence:
-        on_commit_delay("volunteers.generate_occurrences", task.pk)
-    if notify:
-        on_commit_delay("volunteers.notify_task_published", task.pk)
-    return task, True
 
 
 @transaction.atomic
