@@ -196,16 +196,24 @@ def _table_counts_safe(cursor: Any, result: Verification) -> dict[str, int]:
     return counts
 
 
+AUDIT_TRIGGERS = {
+    "governance_auditevent_append_only": "the audit trail's append-only trigger is missing or disabled",
+    "governance_auditevent_refuse_truncate": "the audit trail's trigger refusing TRUNCATE is missing or disabled",
+}
+
+
 def _verify_audit(cursor: Any, result: Verification) -> None:
-    """The audit trail is append-only: its trigger must have come back with the restore (a dump
-    restored without it would let the application rewrite history), and nothing in it is dated
-    after the moment of verification."""
+    """The audit trail is append-only: its triggers (0002 for UPDATE and DELETE, 0006 for
+    TRUNCATE) must have come back with the restore (a dump restored without them would let the
+    application rewrite history), and nothing in it is dated after the moment of verification."""
     cursor.execute(
-        "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
         "WHERE c.relname = 'governance_auditevent' AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
     )
-    if int(cursor.fetchone()[0]) == 0:
-        result.problems.append("the audit trail's append-only trigger is missing or disabled")
+    enabled = {row[0] for row in cursor.fetchall()}
+    for trigger, problem in AUDIT_TRIGGERS.items():
+        if trigger not in enabled:
+            result.problems.append(problem)
     cursor.execute("SELECT count(*), coalesce(max(id), 0) FROM governance_auditevent")
     events, last = cursor.fetchone()
     cursor.execute("SELECT count(*) FROM governance_auditevent WHERE at > now() + interval '5 minutes'")

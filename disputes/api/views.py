@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -533,7 +533,7 @@ class DisputeViewSet(viewsets.GenericViewSet):
 class ManagesDisputes(permissions.BasePermission):
     """Those who assign mediators somewhere: station, township and county staff."""
 
-    message = _lazy("Only those who manage disputes may browse the mediator pool.")
+    message = gettext_lazy("Only those who manage disputes may browse the mediator pool.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         j = jurisdiction_for(request.user)

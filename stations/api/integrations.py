@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -30,14 +30,14 @@ class IntegrationClientIssueSerializer(serializers.Serializer):
     """The input of issuing a key: the system's name and the agency whose regions it serves."""
 
     name = serializers.CharField(
-        label=_lazy("Name of the integrating system"),
+        label=gettext_lazy("Name of the integrating system"),
         max_length=100,
-        help_text=_lazy("For example: 柯城区12345热线平台."),
+        help_text=gettext_lazy("For example: 柯城区12345热线平台."),
     )
     agency = serializers.PrimaryKeyRelatedField(
-        label=_lazy("Agency"),
+        label=gettext_lazy("Agency"),
         queryset=Agency.objects.none(),
-        help_text=_lazy("The system reports and reads the alerts of the regions this agency serves."),
+        help_text=gettext_lazy("The system reports and reads the alerts of the regions this agency serves."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -80,7 +80,7 @@ class IssuedIntegrationClientSerializer(IntegrationClientSerializer):
 
 
 class ManagesIntegrations(permissions.BasePermission):
-    message = _lazy("Only the county administrator manages integrating systems.")
+    message = gettext_lazy("Only the county administrator manages integrating systems.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return may_manage_integrations(request.user)

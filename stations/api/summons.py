@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -75,25 +75,25 @@ class SummonsWhistleSerializer(serializers.Serializer):
     agencies = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         allow_empty=True,
-        label=_lazy("Agencies to summon"),
-        help_text=_lazy("Each must report in by the deadline of the urgency, then handle."),
+        label=gettext_lazy("Agencies to summon"),
+        help_text=gettext_lazy("Each must report in by the deadline of the urgency, then handle."),
     )
     urgency = serializers.ChoiceField(
-        choices=Summons.Urgency.choices, label=_lazy("Urgency"), style={"input_type": "radio"}
+        choices=Summons.Urgency.choices, label=gettext_lazy("Urgency"), style={"input_type": "radio"}
     )
     reason = serializers.CharField(
         max_length=MAX_TEXT,
-        label=_lazy("Reason and what is asked of them"),
+        label=gettext_lazy("Reason and what is asked of them"),
         style={"base_template": "textarea.html"},
     )
     village_code = serializers.CharField(
-        max_length=12, required=False, allow_blank=True, default="", label=_lazy("Village")
+        max_length=12, required=False, allow_blank=True, default="", label=gettext_lazy("Village")
     )
     order = serializers.IntegerField(
         required=False,
         allow_null=True,
         default=None,
-        label=_lazy("Dispatch order"),
+        label=gettext_lazy("Dispatch order"),
         help_text="Id of the dispatch order whistled from.",
     )
 
@@ -129,7 +129,7 @@ class SummonsAnswerSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        label=_lazy("Answering for"),
+        label=gettext_lazy("Answering for"),
         help_text="The summoned agency answered for; may be left out by a member of exactly one.",
     )
 
@@ -137,7 +137,7 @@ class SummonsAnswerSerializer(serializers.Serializer):
 class SummonsHandleSerializer(SummonsAnswerSerializer):
     note = serializers.CharField(
         max_length=MAX_TEXT,
-        label=_lazy("What was done"),
+        label=gettext_lazy("What was done"),
         help_text="What was done.",
         style={"base_template": "textarea.html"},
     )
@@ -146,7 +146,7 @@ class SummonsHandleSerializer(SummonsAnswerSerializer):
 class SummonsReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=MAX_TEXT,
-        label=_lazy("Why it is reopened"),
+        label=gettext_lazy("Why it is reopened"),
         style={"base_template": "textarea.html"},
     )
 
@@ -158,7 +158,7 @@ class TakesPartInSummonses(permissions.BasePermission):
     """Agency staff of any role may whistle or answer; volunteers (no powers) and people outside
     every agency may not."""
 
-    message = _lazy("Only agency staff may take part in summonses; volunteers may not.")
+    message = gettext_lazy("Only agency staff may take part in summonses; volunteers may not.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user

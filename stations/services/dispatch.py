@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from governance.actors import Actor, user_of
 from governance.background import on_commit_delay
@@ -374,15 +374,15 @@ def _steps_from_table() -> dict[str, Step]:
 
 STEPS: dict[str, Step] = _steps_from_table()
 STEP_LABELS = {
-    "accept": _lazy("accept"),
-    "contact": _lazy("mark the parties contacted on"),
-    "arrive": _lazy("mark on scene"),
-    "handle": _lazy("start handling"),
-    "resolve": _lazy("resolve"),
-    "transfer": _lazy("transfer"),
-    "redirect": _lazy("redirect"),
-    "close": _lazy("close"),
-    "follow_up": _lazy("record the follow-up of"),
+    "accept": gettext_lazy("accept"),
+    "contact": gettext_lazy("mark the parties contacted on"),
+    "arrive": gettext_lazy("mark on scene"),
+    "handle": gettext_lazy("start handling"),
+    "resolve": gettext_lazy("resolve"),
+    "transfer": gettext_lazy("transfer"),
+    "redirect": gettext_lazy("redirect"),
+    "close": gettext_lazy("close"),
+    "follow_up": gettext_lazy("record the follow-up of"),
 }
 TRANSFER_TARGETS = ("dispute", "criminal_case", "summons")
 # Which clock a step stops, for on-time statistics.

@@ -45,3 +45,22 @@ def test_every_translation_keeps_the_placeholders_of_its_source():
             if set(re.findall(r"%\(\w+\)[sd]", "".join(re.findall(r'"(.*)"', raw)))) != wanted:
                 mismatched.append(msgid)
     assert mismatched == []
+
+
+# makemessages finds only the names xgettext knows (_, gettext, gettext_lazy, ngettext, pgettext,
+# ...): a message marked through an alias of our own (``gettext_lazy as _lazy``) is never
+# extracted, and the page shows it in English whatever the catalogue holds.
+_KNOWN = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+_ALIAS = re.compile(r"from django\.utils\.translation import .*\b(?:n|p)?gettext(?:_lazy)? as (\w+)")
+
+
+def test_messages_are_marked_only_by_names_makemessages_extracts():
+    root = Path(settings.BASE_DIR)
+    aliases = []
+    for path in root.rglob("*.py"):
+        if {".venv", "var", "node_modules"} & set(path.relative_to(root).parts):
+            continue
+        for name in _ALIAS.findall(path.read_text()):
+            if name not in _KNOWN:
+                aliases.append(f"{path.relative_to(root)}: {name}")
+    assert aliases == []
