@@ -47,7 +47,9 @@ def test_a_dump_restored_into_a_new_database_verifies_against_its_manifest(stack
     # The same copy with the append-only trigger dropped (a restore that skipped it) is refused;
     # so is one without the trigger that refuses TRUNCATE.
     stack.cluster.sql(restored_db, "DROP TRIGGER governance_auditevent_append_only ON governance_auditevent")
-    stack.cluster.sql(restored_db, "DROP TRIGGER governance_auditevent_refuse_truncate ON governance_auditevent")
+    stack.cluster.sql(
+        restored_db, "DROP TRIGGER governance_auditevent_refuse_truncate ON governance_auditevent"
+    )
     broken = _manage(stack, "verify_database", "--manifest", manifest, database_url=target)
     assert broken.returncode == 1
     assert "PROBLEM: the audit trail's trigger refusing TRUNCATE is missing or disabled" in broken.stderr
