@@ -207,6 +207,17 @@ def decomposition(result: VillageResult) -> dict[str, Any]:
                 "share": i.share,
                 "contributed": i.contributed,
                 "lost": i.lost,
+                "at_prior": i.at_prior,
+                "pool": None
+                if i.pool is None
+                else {
+                    "mean": i.pool.mean,
+                    "s2": i.pool.s2,
+                    "mean_exposure": i.pool.mean_exposure,
+                    "a_estimated": i.pool.a_estimated,
+                    "a_used": i.pool.a_used,
+                    "villages": i.pool.villages,
+                },
             }
             for i in result.indicators
         ],

@@ -17,6 +17,7 @@ from governance.demo import COUNTY_CODE
 from governance.models import Membership, Region
 from governance.months import add_months, current_month, months_between
 from peace_index.compute import scores_compute
+from peace_index.method import default_params, first_params
 from peace_index.models import DataSource, MethodVersion
 from peace_index.services import (
     data_import,
@@ -45,11 +46,17 @@ def seed_demo_history(*, seed: int) -> str | None:
     )
     stories = _stories(villages, rng)
     with transaction.atomic():
-        version = version_draft_create(
-            actor=admin, county=county, name="平安指数 2026 版", note="县综治中心首版方法"
+        # The first version, on the method as first published (a village's first dispute could
+        # cost it points); the reporting-neutral one below replaces it, its history recomputed.
+        first_version = version_draft_create(
+            actor=admin,
+            county=county,
+            name="平安指数 2026 版",
+            note="县综治中心首版方法",
+            params=first_params(),
         )
         # Published without the run it would start: the demo computes its months itself below.
-        version_publish(actor=admin, version=version, now=now, recompute=False)
+        version_publish(actor=admin, version=first_version, now=now, recompute=False)
         for source, rows in (
             (DataSource.CASES, _cases(villages, stories, first, this_month, rng)),
             (DataSource.PETITIONS, _petitions(villages, stories, first, this_month, rng)),
@@ -59,10 +66,18 @@ def seed_demo_history(*, seed: int) -> str | None:
                 actor=admin, county=county, source=source, first_month=first, last_month=this_month,
                 rows=list(enumerate(rows, start=2)), file_name=f"demo-{source}.csv", now=now, recompute=False,
             )  # fmt: skip
-    published = published_version(county)
-    assert published is not None
     # Thirteen months: this month's change since last year has a year-ago score to compare with.
     months = months_between(add_months(this_month, -12), this_month)
+    for month in months:
+        scores_compute(county=county, month=month, version=first_version, now=now)
+    second = version_draft_create(
+        actor=admin, county=county, name="平安指数 2026 修订版", params=default_params(),
+        note="报告中立：无事件的指标按同类村均值计分（首起纠纷只会按处置结果加减分）；"
+        "村间差异设下限，罕见危害（纠纷激化、重复报警）也能区分村庄；警情目标值按实际发生水平调整。",
+    )  # fmt: skip
+    version_publish(actor=admin, version=second, now=now, recompute=False)
+    published = published_version(county)
+    assert published is not None
     written = 0
     for month in months:
         written += scores_compute(county=county, month=month, version=published, now=now)

@@ -36,9 +36,25 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "dimensions": {"incidents": 25, "cases": 30, "petitions": 15, "sentiment": 30},
     "indicators": {
         # A dispute that turned into a public-order or criminal matter.
-        "escalated_disputes": {"dimension": "incidents", "kind": RATE, "weight": 1, "low": 0.0, "high": 4.0},
+        # Rare harms: goalposts near the rates that occur, and a floor (min_cv) that lets one event
+        # move its village (see "shrinkage" below).
+        "escalated_disputes": {
+            "dimension": "incidents",
+            "kind": RATE,
+            "weight": 1,
+            "low": 0.0,
+            "high": 0.5,
+            "min_cv": 3.0,
+        },
         # Repeat calls about the same unresolved dispute (never the raw call volume).
-        "repeat_calls": {"dimension": "incidents", "kind": RATE, "weight": 1, "low": 0.0, "high": 8.0},
+        "repeat_calls": {
+            "dimension": "incidents",
+            "kind": RATE,
+            "weight": 1,
+            "low": 0.0,
+            "high": 1.0,
+            "min_cv": 3.0,
+        },
         # Criminal cases weighted by severity.
         "criminal_cases": {"dimension": "cases", "kind": RATE, "weight": 1, "low": 0.0, "high": 16.0},
         # Skip-level, repeat and collective petitions (first petitions are a right).
@@ -77,11 +93,40 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # Rank intervals: resample dimension weights (Dirichlet around the published ones) and shift
     # goalposts by up to a tenth of their span; the 5th-95th percentile of the ranks is published.
     "resample": {"draws": 200, "concentration": 50.0, "goalpost_jitter": 0.1, "seed": 20260101},
+    # The reporting-neutral rules (issue 16; README "The method"). ``no_events_at_prior``: a share
+    # with no events in a village (no dispute followed up, no agreement due) is scored at its pool's
+    # mean, with credibility 0, as it would be after one event of average outcome, instead of being
+    # left out (which made a village's first dispute, resolved perfectly, cost it points). The
+    # ``min_cv`` floors keep the between-village variance A at least (cv x m)^2 for rates and
+    # (cv x min(p, 1-p))^2 for shares: a pool where chance explains all the spread seen still
+    # believes villages differ that much, so rare harms and small samples move a village's score.
+    # Versions published before these rules have no "shrinkage" part and keep the old arithmetic.
+    # An indicator's own "min_cv" replaces the floor of its kind.
+    "shrinkage": {"no_events_at_prior": True, "rate_min_cv": 0.5, "share_min_cv": 0.5},
 }
+LEGACY_SHRINKAGE: dict[str, Any] = {"no_events_at_prior": False, "rate_min_cv": 0.0, "share_min_cv": 0.0}
+
+
+def shrinkage_rules(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The version's reporting-neutral rules, those of before them when it has none."""
+    return {**LEGACY_SHRINKAGE, **(params.get("shrinkage") or {})}
 
 
 def default_params() -> dict[str, Any]:
     return copy.deepcopy(DEFAULT_PARAMS)
+
+
+def first_params() -> dict[str, Any]:
+    """The method as first published (2026), before the reporting-neutral rules: no "shrinkage"
+    part, the incidents' goalposts at 4 and 8 per 1,000 person-years, no floors. Versions
+    published with it keep scoring so; the demo's first version is one."""
+    params = default_params()
+    del params["shrinkage"]
+    params["indicators"]["escalated_disputes"] |= {"high": 4.0}
+    params["indicators"]["repeat_calls"] |= {"high": 8.0}
+    for spec in params["indicators"].values():
+        spec.pop("min_cv", None)
+    return params
 
 
 @dataclass
@@ -113,6 +158,8 @@ class IndicatorResult:
     share: float = 0.0  # of the composite, after missing data is left out
     contributed: float = 0.0
     lost: float = 0.0
+    pool: Pool | None = None
+    at_prior: bool = False  # delivered but nothing to measure: scored at the pool's mean
 
 
 @dataclass
@@ -138,35 +185,69 @@ def clamp(value: float, low: float = 0.0, high: float = 100.0) -> float:
     return min(high, max(low, value))
 
 
-def shrink_rates(ys: Sequence[float], es: Sequence[float]) -> tuple[float, list[float]]:
+@dataclass(frozen=True)
+class Pool:
+    """The statistics of one indicator in one peer pool, shown beside each credibility: the mean
+    m, the spread s2 of the villages' rates, the mean exposure, the between-village variance A
+    estimated from them (before its floor) and the one used (after it)."""
+
+    mean: float
+    s2: float
+    mean_exposure: float
+    a_estimated: float
+    a_used: float
+    villages: int
+
+
+def shrink_rates(
+    ys: Sequence[float], es: Sequence[float], *, min_cv: float = 0.0
+) -> tuple[float, list[float]]:
     """Empirical-Bayes credibility of each rate y/e in one pool (DESIGN.md section 7):
-    m = sum(y)/sum(e); s2 = sum(e (r - m)^2)/sum(e); A = max(0, s2 - m/mean(e)); w = A/(A + m/e).
-    Returns (m, [w]). A pool with no events at all needs no shrinkage (w = 1)."""
-    return _shrink(ys, es, noise=lambda m: m)
+    m = sum(y)/sum(e); s2 = sum(e (r - m)^2)/sum(e); A = max(0, s2 - m/mean(e), (min_cv m)^2);
+    w = A/(A + m/e). Returns (m, [w]). A pool with no events at all needs no shrinkage (w = 1)."""
+    pool, weights = pool_rates(ys, es, min_cv=min_cv)
+    return pool.mean, weights
 
 
-def shrink_shares(xs: Sequence[float], ns: Sequence[float]) -> tuple[float, list[float]]:
+def shrink_shares(
+    xs: Sequence[float], ns: Sequence[float], *, min_cv: float = 0.0
+) -> tuple[float, list[float]]:
     """Beta-binomial shrinkage of each share x/n by the method of moments: the same with the
-    binomial noise p(1-p) in place of the Poisson noise m."""
-    return _shrink(xs, ns, noise=lambda p: p * (1 - p))
+    binomial noise p(1-p) in place of the Poisson noise m, and the floor (min_cv min(p, 1-p))^2."""
+    pool, weights = pool_shares(xs, ns, min_cv=min_cv)
+    return pool.mean, weights
+
+
+def pool_rates(ys: Sequence[float], es: Sequence[float], *, min_cv: float = 0.0) -> tuple[Pool, list[float]]:
+    return _shrink(ys, es, noise=lambda m: m, floor=lambda m: (min_cv * m) ** 2)
+
+
+def pool_shares(xs: Sequence[float], ns: Sequence[float], *, min_cv: float = 0.0) -> tuple[Pool, list[float]]:
+    return _shrink(xs, ns, noise=lambda p: p * (1 - p), floor=lambda p: (min_cv * min(p, 1 - p)) ** 2)
 
 
 def _shrink(
-    counts: Sequence[float], exposures: Sequence[float], *, noise: Callable[[float], float]
-) -> tuple[float, list[float]]:
+    counts: Sequence[float],
+    exposures: Sequence[float],
+    *,
+    noise: Callable[[float], float],
+    floor: Callable[[float], float],
+) -> tuple[Pool, list[float]]:
     y = np.asarray(counts, dtype=float)
     e = np.asarray(exposures, dtype=float)
     total = float(e.sum())
     if total <= 0:
-        return 0.0, [0.0] * len(y)
+        return Pool(0.0, 0.0, 0.0, 0.0, 0.0, len(y)), [0.0] * len(y)
     mean = float(y.sum()) / total
+    mean_e = float(e.mean())
     chance = noise(mean)
     if chance == 0:  # no events (or all successes): nothing to shrink towards
-        return mean, [1.0] * len(y)
+        return Pool(mean, 0.0, mean_e, 0.0, 0.0, len(y)), [1.0] * len(y)
     s2 = float((e * (y / e - mean) ** 2).sum()) / total
-    a = max(0.0, s2 - chance / float(e.mean()))
+    estimated = max(0.0, s2 - chance / mean_e)
+    a = max(estimated, floor(mean))
     w = a / (a + chance / e)
-    return mean, [float(v) for v in w]
+    return Pool(mean, s2, mean_e, estimated, a, len(y)), [float(v) for v in w]
 
 
 def goalpost_score(value: float, *, kind: str, low: float, high: float) -> float:
@@ -207,7 +288,8 @@ def score_villages(villages: Sequence[VillageInput], params: Mapping[str, Any]) 
     ordered = sorted(villages, key=lambda v: v.id)
     indicators: Mapping[str, Mapping[str, Any]] = params["indicators"]
     # Shrinkage per indicator and pool, over the villages that have data for it.
-    shrink: dict[tuple[str, str], tuple[float, dict[int, float]]] = {}
+    rules = shrinkage_rules(params)
+    shrink: dict[tuple[str, str], tuple[Pool, dict[int, float]]] = {}
     pools: dict[str, list[VillageInput]] = {}
     for v in ordered:
         pools.setdefault(v.peer, []).append(v)
@@ -218,8 +300,12 @@ def score_villages(villages: Sequence[VillageInput], params: Mapping[str, Any]) 
                 continue
             a = [v.values[name][0] for v in have]
             b = [v.values[name][1] for v in have]
-            mean, weights = shrink_rates(a, b) if spec["kind"] == RATE else shrink_shares(a, b)
-            shrink[(name, peer)] = (mean, {v.id: w for v, w in zip(have, weights, strict=True)})
+            cv = float(spec.get("min_cv", rules["rate_min_cv" if spec["kind"] == RATE else "share_min_cv"]))
+            if spec["kind"] == RATE:
+                pool, weights = pool_rates(a, b, min_cv=cv)
+            else:
+                pool, weights = pool_shares(a, b, min_cv=cv)
+            shrink[(name, peer)] = (pool, {v.id: w for v, w in zip(have, weights, strict=True)})
     results = [_score_one(v, params, shrink) for v in ordered]
     _rank(results, params)
     return results
@@ -233,9 +319,10 @@ def _has(v: VillageInput, name: str) -> bool:
 def _score_one(
     v: VillageInput,
     params: Mapping[str, Any],
-    shrink: Mapping[tuple[str, str], tuple[float, dict[int, float]]],
+    shrink: Mapping[tuple[str, str], tuple[Pool, dict[int, float]]],
 ) -> VillageResult:
     indicators: Mapping[str, Mapping[str, Any]] = params["indicators"]
+    at_prior = bool(shrinkage_rules(params)["no_events_at_prior"])
     rows: list[IndicatorResult] = []
     variance_terms: list[tuple[IndicatorResult, float]] = []
     for name, spec in indicators.items():
@@ -247,17 +334,24 @@ def _score_one(
         )  # fmt: skip
         if _has(v, name):
             a, b = v.values[name]
-            mean, weights = shrink[(name, v.peer)]
+            pool, weights = shrink[(name, v.peer)]
             w = weights[v.id]
             raw = a / b
-            shrunk = w * raw + (1 - w) * mean
+            shrunk = w * raw + (1 - w) * pool.mean
             row.count, row.exposure, row.rate = a, b, raw
-            row.pool_mean, row.credibility, row.shrunk = mean, w, shrunk
+            row.pool = pool
+            row.pool_mean, row.credibility, row.shrunk = pool.mean, w, shrunk
             row.score = goalpost_score(shrunk, kind=kind, low=low, high=high)
             sampling = shrunk / b if kind == RATE else shrunk * (1 - shrunk) / b
             variance_terms.append((row, (w**2) * sampling))
         elif name in v.values:
             row.count, row.exposure = v.values[name]
+            if at_prior and (name, v.peer) in shrink:
+                # Delivered, but nothing happened to measure: the pool's mean, credibility 0.
+                pool = shrink[(name, v.peer)][0]
+                row.pool, row.pool_mean, row.credibility, row.shrunk = pool, pool.mean, 0.0, pool.mean
+                row.at_prior = True
+                row.score = goalpost_score(pool.mean, kind=kind, low=low, high=high)
         rows.append(row)
 
     dimension_weights: Mapping[str, float] = params["dimensions"]
@@ -468,6 +562,20 @@ def validate_params_fields(params: Any) -> dict[str, list[str]]:
         _number(sev.get(k)) for k in ("minor", "ordinary", "serious", "major")
     ):
         bad("severity_weights", _("Give a weight for minor, ordinary, serious and major."))
+    shrinkage = params.get("shrinkage")
+    if shrinkage is not None:
+        if not isinstance(shrinkage, dict):
+            bad("shrinkage", _("Give no_events_at_prior, rate_min_cv and share_min_cv."))
+        else:
+            if not isinstance(shrinkage.get("no_events_at_prior", False), bool):
+                bad("shrinkage.no_events_at_prior", _("Must be true or false."))
+            for sub in ("rate_min_cv", "share_min_cv"):
+                if not _floor_ok(shrinkage.get(sub, 0.0)):
+                    bad(f"shrinkage.{sub}", _("A floor between 0 and 10."))
+    if isinstance(inds, dict):
+        for name, spec in inds.items():
+            if isinstance(spec, dict) and "min_cv" in spec and not _floor_ok(spec["min_cv"]):
+                bad(f"indicators.{name}.min_cv", _("A floor between 0 and 10."))
     resample = params.get("resample")
     if not isinstance(resample, dict) or not all(
         _number(resample.get(k)) for k in ("draws", "concentration", "goalpost_jitter", "seed")
@@ -476,6 +584,10 @@ def validate_params_fields(params: Any) -> dict[str, list[str]]:
     elif not (0 <= resample["draws"] <= 2000):
         bad("resample", _("Draws must be between 0 and 2000."))
     return errors
+
+
+def _floor_ok(value: Any) -> bool:
+    return _number(value) and 0 <= value <= 10
 
 
 def _number(value: Any) -> bool:

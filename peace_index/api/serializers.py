@@ -15,6 +15,7 @@ from peace_index.method import (
     DIMENSIONS,
     RATE,
     default_params,
+    shrinkage_rules,
     validate_params_fields,
 )
 from peace_index.models import (
@@ -171,7 +172,13 @@ METHOD_FIELDS: list[tuple[str, tuple[str, ...]]] = [
     ("bonus_early_days", ("bonus", "early_days")),
     ("penalty_per_item", ("penalty", "per_item")),
     ("penalty_max", ("penalty", "max")),
+    ("shrinkage_no_events_at_prior", ("shrinkage", "no_events_at_prior")),
+    ("shrinkage_rate_min_cv", ("shrinkage", "rate_min_cv")),
+    ("shrinkage_share_min_cv", ("shrinkage", "share_min_cv")),
+    *[(f"{name}_min_cv", ("indicators", name, "min_cv")) for name in DEFAULT_PARAMS["indicators"]],
 ]
+# Parts a version may lack (published before them): left out when given empty.
+OPTIONAL_PATHS = {("indicators", name, "min_cv") for name in DEFAULT_PARAMS["indicators"]}
 FIELD_OF_PATH = {".".join(path): name for name, path in METHOD_FIELDS}
 
 
@@ -205,12 +212,38 @@ def _method_fields() -> dict[str, serializers.Field]:
     )
     fields["penalty_per_item"] = _number(_("Penalty per concealed or late-reported event (points)"))
     fields["penalty_max"] = _number(_("Penalty at most (points)"))
+    fields["shrinkage_no_events_at_prior"] = serializers.BooleanField(
+        label=_("Score an indicator with no events at its pool's mean"),
+        help_text=_(
+            "A village with no dispute followed up (or no agreement due) is scored as an average "
+            "one, never left out: its first dispute can then only move it by how it went."
+        ),
+        required=False,
+    )
+    floor_help = _(
+        "The smallest spread between villages the pool is assumed to have, as a share of its "
+        "mean (0: none; the method's default 0.5). Higher trusts each village's own numbers more."
+    )
+    fields["shrinkage_rate_min_cv"] = _number(
+        _("Rates: least variation between villages"), help_text=floor_help
+    )
+    fields["shrinkage_share_min_cv"] = _number(
+        _("Shares: least variation between villages"), help_text=floor_help
+    )
+    for name in DEFAULT_PARAMS["indicators"]:
+        fields[f"{name}_min_cv"] = serializers.FloatField(
+            label=format_lazy("{} · {}", indicators[name], _("least variation (empty: that of its kind)")),
+            required=False,
+            allow_null=True,
+        )
     return fields
 
 
 def params_as_fields(params: Any) -> dict[str, Any]:
     """A version's parameters as the editor's initial values."""
     out: dict[str, Any] = {}
+    # A version from before the reporting-neutral rules shows the rules it follows (none).
+    params = {**params, "shrinkage": shrinkage_rules(params)} if isinstance(params, dict) else params
     for name, path in METHOD_FIELDS:
         value: Any = params
         for key in path:
@@ -241,7 +274,10 @@ class PeaceVersionEditSerializer(serializers.Serializer):
                 target = params
                 for key in path[:-1]:
                     target = target.setdefault(key, {})
-                target[path[-1]] = attrs[name]
+                if attrs[name] is None and path in OPTIONAL_PATHS:
+                    target.pop(path[-1], None)
+                else:
+                    target[path[-1]] = attrs[name]
         errors = validate_params_fields(params)
         if errors:
             by_field: dict[str, list[str]] = {}

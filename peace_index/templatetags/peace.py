@@ -61,3 +61,11 @@ def percent(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return f"{100 * float(value):.0f}%"
+
+
+@register.filter
+def sig(value: Any, digits: int = 3) -> str:
+    """A number to ``digits`` significant digits (pool statistics span 0.0004 to 40)."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.{int(digits)}g}"

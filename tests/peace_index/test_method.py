@@ -10,6 +10,7 @@ from peace_index.method import (
     VillageInput,
     band_for,
     default_params,
+    first_params,
     goalpost_score,
     score_villages,
     shrink_rates,
@@ -89,7 +90,7 @@ def test_the_composite_is_the_weighted_mean_of_the_dimensions():
     # incidents (50 + 100)/2 = 75; cases 50; petitions 75;
     # sentiment (2*50 + 88.889 + 50 + 50)/5 = 57.7778;
     # composite (25*75 + 30*50 + 15*75 + 30*57.7778)/100 = 62.3333.
-    [r] = score_villages([village()], default_params())
+    [r] = score_villages([village()], first_params())
     assert r.dimensions == approx(
         {"incidents": 75.0, "cases": 50.0, "petitions": 75.0, "sentiment": 57.777778}
     )
@@ -104,17 +105,17 @@ def test_the_composite_is_the_weighted_mean_of_the_dimensions():
 
 def test_bonus_and_penalty_move_the_score_within_their_caps():
     # 2 verified early resolutions: +1.0; one concealed event: -3.0 -> 62.3333 + 1 - 3 = 60.3333.
-    [r] = score_villages([village(bonus_items=2, penalty_items=1)], default_params())
+    [r] = score_villages([village(bonus_items=2, penalty_items=1)], first_params())
     assert (r.bonus, r.penalty, r.score) == approx((1.0, 3.0, 60.333333))
     # 12 resolutions would be +6, capped at +5; 9 concealed events -27, capped at -15.
-    [r] = score_villages([village(bonus_items=12, penalty_items=9)], default_params())
+    [r] = score_villages([village(bonus_items=12, penalty_items=9)], first_params())
     assert (r.bonus, r.penalty) == (5.0, 15.0)
 
 
 def test_missing_police_data_is_left_out_not_read_as_zero():
     # Without criminal-case data the cases dimension has no score (never 100 for "no cases"),
     # and the composite is over the other 70 points of weight: (25*75 + 15*75 + 30*57.7778)/70.
-    params = default_params()
+    params = first_params()
     [r] = score_villages([village(values={"criminal_cases": (0.0, 0.0)})], params)
     assert r.dimensions["cases"] is None
     assert r.score == approx((25 * 75 + 15 * 75 + 30 * 57.777778) / 70)
@@ -144,7 +145,7 @@ def test_a_small_village_is_trusted_less_than_a_large_one():
         VillageInput(id=3, peer="p", values={"criminal_cases": (2.0, 8.0)}),
         VillageInput(id=4, peer="p", values={"criminal_cases": (90.0, 9.0)}),
     ]
-    results = {r.id: r for r in score_villages(pool, default_params())}
+    results = {r.id: r for r in score_villages(pool, first_params())}
     small = results[1].indicators[2]
     large = results[2].indicators[2]
     assert small.rate == large.rate == 4.0
@@ -232,3 +233,72 @@ def test_a_dispute_resolved_early_at_village_level_never_lowers_a_score(pool, da
     target.bonus_items += 1
     after = {r.id: r.score for r in score_villages(pool, default_params())}
     assert after[target.id] >= before[target.id] - 1e-9
+
+
+# --- The reporting-neutral rules (issue 16) ---
+
+
+def test_a_floor_on_the_variance_between_villages_keeps_rare_events_credible():
+    # y = 1, 0, 0, 0 over e = 2 each: m = 1/8; s2 = (2*(0.5-0.125)^2 + 3*2*0.125^2)/8 = 0.046875,
+    # below chance m/mean(e) = 0.0625, so A = 0 and every village is its pool's mean.
+    assert shrink_rates([1, 0, 0, 0], [2, 2, 2, 2]) == (0.125, [0.0] * 4)
+    # A floor of cv 2: A = (2 * 0.125)^2 = 0.0625; w = 0.0625 / (0.0625 + 0.125/2) = 0.5.
+    assert shrink_rates([1, 0, 0, 0], [2, 2, 2, 2], min_cv=2.0) == (0.125, approx([0.5] * 4))
+    # Shares: 1 of 2 each, p = 0.5, no spread; floor (0.5 * 0.5)^2 = 0.0625; noise 0.25/2:
+    # w = 0.0625 / (0.0625 + 0.125) = 1/3.
+    assert shrink_shares([1, 1], [2, 2], min_cv=0.5) == (0.5, approx([1 / 3, 1 / 3]))
+
+
+def test_an_indicator_with_no_events_is_scored_at_its_pool_mean():
+    # Village 1 has no dispute followed up; village 2 has 8 satisfied of 10: the pool mean 0.8
+    # scores 100 * (0.8 - 0.5) / (0.95 - 0.5) = 66.667, credibility 0. The first method left it out.
+    pool = [
+        VillageInput(id=1, peer="p", values={"followup_satisfied": (0.0, 0.0)}),
+        VillageInput(id=2, peer="p", values={"followup_satisfied": (8.0, 10.0)}),
+    ]
+    now = score_villages(pool, default_params())[0].indicators[5]
+    assert now.indicator == "followup_satisfied" and now.at_prior
+    assert (now.score, now.credibility, now.shrunk) == approx((66.666667, 0.0, 0.8))
+    before = score_villages(pool, first_params())[0].indicators[5]
+    assert before.score is None and not before.at_prior
+
+
+def test_the_first_dispute_of_a_quiet_village_resolved_perfectly_costs_it_nothing():
+    # The issue's village: no disputes, a good survey; its first dispute resolved at village level,
+    # followed up at 5/5, its term performed, a bonus case. Peers have disputes of average outcome.
+    def quiet(first: bool) -> VillageInput:
+        shares = (1.0, 1.0) if first else (0.0, 0.0)
+        return VillageInput(
+            id=1, peer="p", bonus_items=int(first),
+            values={"survey_safe": (190.0, 200.0), "followup_satisfied": shares,
+                    "resolved_in_village": shares, "agreements_performed": shares},
+        )  # fmt: skip
+
+    peers = [
+        VillageInput(
+            id=i,
+            peer="p",
+            values={
+                "survey_safe": (170.0 + i, 200.0),
+                "followup_satisfied": (6.0 + i % 3, 10.0),
+                "resolved_in_village": (3.0 + i % 4, 10.0),
+                "agreements_performed": (8.0 + i % 2, 10.0),
+            },
+        )
+        for i in range(2, 12)
+    ]
+    for params, loses in ((first_params(), True), (default_params(), False)):
+        before = score_villages([quiet(False), *peers], params)[0].score
+        after = score_villages([quiet(True), *peers], params)[0].score
+        assert (after < before) is loses, (params.get("shrinkage"), before, after)
+
+
+def test_the_floors_are_checked_with_the_other_parameters():
+    p = default_params()
+    p["shrinkage"]["rate_min_cv"] = -1
+    p["indicators"]["repeat_calls"]["min_cv"] = "a lot"
+    p["shrinkage"]["no_events_at_prior"] = "yes"
+    errors = validate_params(p)
+    assert set(errors) == {"shrinkage", "indicators.repeat_calls"}
+    # A version from before the rules (no "shrinkage" part, no floors) stays sound.
+    assert validate_params(first_params()) == {}

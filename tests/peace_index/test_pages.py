@@ -95,6 +95,12 @@ def test_the_village_portrait_explains_the_score(client, pw):
     body = r.content.decode()
     assert 'data-indicator="criminal_cases"' in body and 'data-testid="trend"' in body
     assert len(p.trend) == 2
+    # Beside each credibility, the pool's statistics it comes from, and how it is worked out.
+    pool = cases.now["pool"]
+    assert pool["villages"] >= 1 and pool["a_used"] >= pool["a_estimated"] >= 0
+    row = body.split('data-indicator="criminal_cases"')[1].split("</tr>")[0]
+    assert 'data-testid="pool"' in row and f"s² {pool['s2']:.3g}" in row
+    assert 'data-testid="pool-method"' in body
 
 
 def test_a_village_cadre_sees_his_village_and_nothing_else(client, pw):
