@@ -204,7 +204,8 @@ def shrink_rates(
 ) -> tuple[float, list[float]]:
     """Empirical-Bayes credibility of each rate y/e in one pool (DESIGN.md section 7):
     m = sum(y)/sum(e); s2 = sum(e (r - m)^2)/sum(e); A = max(0, s2 - m/mean(e), (min_cv m)^2);
-    w = A/(A + m/e). Returns (m, [w]). A pool with no events at all needs no shrinkage (w = 1)."""
+    w = A/(A + m/e). Returns (m, [w]). A pool with no events at all
+    has every village at its mean already: credibility 0 (nothing of the village's own is used)."""
     pool, weights = pool_rates(ys, es, min_cv=min_cv)
     return pool.mean, weights
 
@@ -241,8 +242,10 @@ def _shrink(
     mean = float(y.sum()) / total
     mean_e = float(e.mean())
     chance = noise(mean)
-    if chance == 0:  # no events (or all successes): nothing to shrink towards
-        return Pool(mean, 0.0, mean_e, 0.0, 0.0, len(y)), [1.0] * len(y)
+    if chance == 0:
+        # No events (or all successes): every village's rate is the pool's mean; credibility is
+        # shown as 0, not as a 100% trust in a village of 800 residents (the score is the same).
+        return Pool(mean, 0.0, mean_e, 0.0, 0.0, len(y)), [0.0] * len(y)
     s2 = float((e * (y / e - mean) ** 2).sum()) / total
     estimated = max(0.0, s2 - chance / mean_e)
     a = max(estimated, floor(mean))

@@ -40,8 +40,16 @@ def test_a_pool_without_more_spread_than_chance_is_shrunk_to_its_mean():
     assert (m, w) == (1.0, [0.0, 0.0])
 
 
-def test_a_pool_with_no_events_needs_no_shrinkage():
-    assert shrink_rates([0, 0], [1, 3]) == (0.0, [1.0, 1.0])
+def test_a_pool_with_no_events_has_every_village_at_its_mean():
+    # Every rate is 0 = m: the score is the same whatever w, and w = 0 says so (not "100% trusted").
+    assert shrink_rates([0, 0], [1, 3]) == (0.0, [0.0, 0.0])
+    [r, _] = score_villages(
+        [VillageInput(id=1, peer="p", values={"repeat_calls": (0.0, 0.867)}),
+         VillageInput(id=2, peer="p", values={"repeat_calls": (0.0, 3.0)})],
+        default_params(),
+    )  # fmt: skip
+    calls = next(i for i in r.indicators if i.indicator == "repeat_calls")
+    assert (calls.credibility, calls.shrunk, calls.score) == (0.0, 0.0, 100.0)
 
 
 def test_shares_are_shrunk_like_a_beta_binomial():
