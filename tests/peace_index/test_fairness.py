@@ -89,9 +89,16 @@ def test_a_harm_never_raises_a_score_or_a_band_and_a_rare_one_still_counts(world
 
 
 def test_the_dimensions_spread_the_villages(demo, city):
-    for title, inputs in (("demo county, 250 villages", demo), ("small city, 2,000 villages", city)):
+    # Points between the 10th and the 90th percentile village, at least. The demo's incidents are
+    # the exception: 8 harm events in 250 villages leave 90% of them at the pool's mean (README);
+    # the small city's petitions are few (1,000 for 3 million residents).
+    least = {
+        "demo county, 250 villages": (demo, {"cases": 5, "petitions": 5, "sentiment": 5}),
+        "small city, 2,000 villages": (city, {"incidents": 5, "cases": 5, "petitions": 1, "sentiment": 5}),
+    }
+    for title, (inputs, wanted) in least.items():
         first = spread(score_villages(inputs, first_params()))
         now = spread(score_villages(inputs, default_params()))
         print(report(title, first, now))
-        for d in ("cases", "petitions", "sentiment"):
-            assert now[d][1] - now[d][0] > 5, (title, d, now[d])
+        for d, points in wanted.items():
+            assert now[d][1] - now[d][0] > points, (title, d, now[d])
