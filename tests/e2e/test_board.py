@@ -14,6 +14,7 @@ from governance.models import Membership
 from stations.models import DispatchOrder
 from stations.services import alert_intake, sla_sweep
 from tests.e2e.conftest import screenshot
+from tests.e2e.phone import fits_the_phone
 from tests.e2e.test_personas import log_in, only_local
 from tests.governance.factories import county
 from tests.stations.factories import station_for
@@ -87,7 +88,7 @@ def test_officer_opens_the_station_map_on_a_phone(page_factory, live_server):
     assert page.locator("#station-map path.leaflet-interactive").count() == 4  # 2 villages, 2 markers
     assert page.locator("#station-map .leaflet-tile").count() == 0
     assert page.locator('[data-testid="map-orders"] li').count() == 2
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    fits_the_phone(page)
     assert only_local(page, live_server) == []
     screenshot(page, "station-map-360")
 
@@ -102,5 +103,5 @@ def test_township_official_reads_the_coverage_report_on_a_phone(page_factory, li
     assert page.locator('[data-testid="villages-percent"]').inner_text() == "100.0%"
     assert page.locator("tr[data-village]").count() == 2
     assert "航埠" not in page.content()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    fits_the_phone(page)
     screenshot(page, "coverage-township-360")

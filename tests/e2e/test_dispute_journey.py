@@ -10,6 +10,7 @@ import pytest
 from disputes.models import Dispute
 from tests.disputes.factories import world
 from tests.e2e.conftest import screenshot
+from tests.e2e.phone import fits_the_phone
 from tests.e2e.test_personas import log_in, only_local
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,7 +50,7 @@ def test_grid_report_to_follow_up_closure(page_factory, live_server):
     phone.fill('[name="parties-0-name"]', "张三")
     phone.fill('[name="parties-0-phone"]', "13800000001")
     phone.fill('[name="parties-1-name"]', "李四")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    fits_the_phone(phone)
     screenshot(phone, "dispute-grid-register-360")
     with phone.expect_navigation():
         phone.click('[data-testid="register-submit"]')

@@ -12,6 +12,7 @@ from governance.models import Membership
 from stations.models import Alert, Summons, SummonsTarget
 from stations.services.summons import summons_whistle
 from tests.e2e.conftest import screenshot
+from tests.e2e.phone import fits_the_phone
 from tests.e2e.test_personas import log_in, only_local
 from tests.governance.factories import county
 from tests.stations.factories import station_for
@@ -20,10 +21,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 R = Membership.Role
 WIDTH = 360
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
 
 def big_enough_to_tap(page, testid: str) -> None:

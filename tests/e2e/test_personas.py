@@ -12,6 +12,7 @@ from governance.models import Membership
 from governance.services.notifications import notification_send
 from governance.services.regions import grid_assign_worker
 from tests.e2e.conftest import screenshot
+from tests.e2e.phone import fits_the_phone
 from tests.governance.factories import PASSWORD, county
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -61,7 +62,7 @@ def test_persona_logs_in_and_sees_their_home(page_factory, live_server, role, ag
     assert text in page.locator(f'[data-testid="{section}"]').inner_text()
     assert "欢迎使用融治" in page.locator('[data-testid="inbox-preview"]').inner_text()
     assert "航埠" not in page.content()
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    fits_the_phone(page, width)
     assert page.get_attribute("html", "lang") == "zh-hans"
     assert only_local(page, live_server) == []
     screenshot(page, f"home-{role}-{width}")

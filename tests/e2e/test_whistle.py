@@ -10,7 +10,7 @@ import pytest
 from governance.models import Membership
 from stations.models import Summons, SummonsTarget
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_grid_mobile import fits_the_phone
+from tests.e2e.phone import fits_the_phone
 from tests.e2e.test_personas import log_in, only_local
 from tests.stations.test_summons import build_world
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import browser, page_factory, screenshot  # noqa: F401 (fixtures)
+from tests.e2e.phone import fits_the_phone
 from tests.governance.factories import PASSWORD
 from tests.volunteers.factories import LAT, LNG, published, world
 from volunteers.models import Claim, Redemption
@@ -18,10 +19,6 @@ from volunteers.services import reward_item_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 WIDTH = 360
-
-
-def fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
 
 def log_in(page, live_server, username: str) -> None:
