@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -391,8 +392,20 @@ IMPORT_MODELS: dict[str, type[models.Model]] = {
 
 @dataclass
 class ImportResult:
-    batch: ImportBatch
+    batch: ImportBatch | None  # None for a dry run
     created: bool
+    preview: ImportPreview | None = None
+
+
+@dataclass
+class ImportPreview:
+    """What a delivery changes before it changes it: per month and village, the rows it adds,
+    changes and removes of those held (a delivery replaces its months), and the totals."""
+
+    rows: list[dict[str, Any]]
+    added: int
+    changed: int
+    removed: int
 
 
 def data_import_file(
@@ -405,12 +418,69 @@ def data_import_file(
     file_name: str,
     content: bytes,
     idempotency_key: str | None = None,
+    dry_run: bool = False,
+    confirm_removals: bool = False,
 ) -> ImportResult:
     rows = read_table(name=file_name, content=content, headers=COLUMNS[source], max_rows=MAX_IMPORT_ROWS)
     return data_import(
         actor=actor, county=county, source=source, first_month=first_month, last_month=last_month, rows=rows,
-        file_name=file_name, idempotency_key=idempotency_key,
+        file_name=file_name, idempotency_key=idempotency_key, dry_run=dry_run, confirm_removals=confirm_removals,
     )  # fmt: skip
+
+
+# A file previewed on the page waits here for its confirmation (the browser cannot send it again).
+STAGED_IMPORT_SECONDS = 3600
+
+
+@dataclass
+class StagedImport:
+    token: str
+    source: str
+    first_month: date
+    last_month: date
+    file_name: str
+    result: ImportResult
+
+
+def _staged_key(actor: Actor, county: Region, token: str) -> str:
+    return f"peace-import:{getattr(user_of(actor), 'pk', 0)}:{county.pk}:{token}"
+
+
+def data_import_stage(
+    *, actor: Actor, county: Region, source: str, first_month: date, last_month: date, file_name: str,
+    content: bytes,
+) -> StagedImport:  # fmt: skip
+    """The page's first step: the file checked and previewed (a dry run), and kept for an hour
+    for its importer alone to confirm (``data_import_confirm``)."""
+    result = data_import_file(
+        actor=actor, county=county, source=source, first_month=first_month, last_month=last_month,
+        file_name=file_name, content=content, dry_run=True,
+    )  # fmt: skip
+    token = secrets.token_urlsafe(16)
+    cache.set(
+        _staged_key(actor, county, token),
+        {"source": source, "first_month": first_month, "last_month": last_month, "file_name": file_name,
+         "content": content},
+        STAGED_IMPORT_SECONDS,
+    )  # fmt: skip
+    return StagedImport(token, source, first_month, last_month, file_name, result)
+
+
+def data_import_confirm(
+    *, actor: Actor, county: Region, token: str, confirm_removals: bool, idempotency_key: str | None = None
+) -> ImportResult:
+    """The page's second step: the staged file imported, as previewed. A token of another person
+    or county, or one past its hour, finds nothing."""
+    staged = cache.get(_staged_key(actor, county, token))
+    if staged is None:
+        raise ValidationFailed(_("This preview has expired or is not yours; choose the file again."))
+    result = data_import_file(
+        actor=actor, county=county, source=staged["source"], first_month=staged["first_month"],
+        last_month=staged["last_month"], file_name=staged["file_name"], content=staged["content"],
+        idempotency_key=idempotency_key, confirm_removals=confirm_removals,
+    )  # fmt: skip
+    cache.delete(_staged_key(actor, county, token))
+    return result
 
 
 @transaction.atomic
@@ -426,14 +496,26 @@ def data_import(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     recompute: bool = True,
+    dry_run: bool = False,
+    confirm_removals: bool = False,
 ) -> ImportResult:
     """A delivery of a source for the months [first_month, last_month] of a county. Every row is
     checked first; any error is reported by line and nothing is imported. The delivery replaces
     what the source said earlier about those months, and records them as covered: a month with no
-    case is then zero cases, not missing data. Repeating a delivery with its key does nothing."""
+    case is then zero cases, not missing data. Repeating a delivery with its key does nothing.
+
+    ``dry_run`` checks the rows and returns the preview (what would be added, changed and
+    removed), writing nothing. A delivery that would remove rows already held is refused unless
+    ``confirm_removals``: a one-row file never silently erases the rest of a month."""
     _require(actor, "peace.manage", county, _("You may not import data for this county."))
     if source not in DataSource.values:
         raise ValidationFailed(_("Unknown source."), fields={"source": [_("Unknown source.")]})
+    if dry_run:
+        _cleaned, _months, preview = _checked(
+            county=county, source=source, first_month=first_month, last_month=last_month, rows=rows,
+            now=now or timezone.now(),
+        )  # fmt: skip
+        return ImportResult(batch=None, created=False, preview=preview)
     body = {
         "county": county,
         "source": source,
@@ -450,23 +532,22 @@ def data_import(
         run=lambda: _import(
             actor=actor, county=county, source=source, first_month=first_month, last_month=last_month,
             rows=rows, file_name=file_name, now=now or timezone.now(), recompute=recompute,
+            confirm_removals=confirm_removals,
         ),
     )  # fmt: skip
     return ImportResult(batch=batch, created=created)
 
 
-def _import(
+def _checked(
     *,
-    actor: Actor,
     county: Region,
     source: str,
     first_month: date,
     last_month: date,
     rows: Sequence[tuple[int, Mapping[str, Any]]],
-    file_name: str,
     now: datetime,
-    recompute: bool,
-) -> ImportBatch:
+) -> tuple[list[dict[str, Any]], list[date], ImportPreview]:
+    """The delivery's rows checked (any problem refuses it, by line), its months, and its preview."""
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
     if first_month > last_month:
         raise ValidationFailed(
@@ -492,6 +573,85 @@ def _import(
             _("%(n)d problems in the delivery; nothing was imported.") % {"n": len(problems)},
             fields={"rows": problems[:200]},
         )
+    return cleaned, months, _preview(county=county, source=source, months=months, cleaned=cleaned)
+
+
+# What identifies a row of each source across deliveries, and what a change of it is.
+_ROW_KEY: dict[str, tuple[str, ...]] = {
+    DataSource.CASES: ("external_ref",),
+    DataSource.PETITIONS: ("external_ref",),
+    DataSource.SURVEYS: ("village_id", "month"),
+}
+_ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    DataSource.CASES: ("village_id", "month", "occurred_on", "severity", "veto", "reported_late", "alert_id"),
+    DataSource.PETITIONS: ("village_id", "month", "received_on", "kind"),
+    DataSource.SURVEYS: ("village_id", "month", "respondents", "feel_safe"),
+}
+
+
+def _preview(
+    *, county: Region, source: str, months: list[date], cleaned: list[dict[str, Any]]
+) -> ImportPreview:
+    """Per month and village, the rows the delivery adds, changes and removes: one query for
+    what is held in its months."""
+    key_fields, fields = _ROW_KEY[source], _ROW_FIELDS[source]
+    model: type[models.Model] = IMPORT_MODELS[source]
+    held = {
+        tuple(r[k] for k in key_fields): r
+        for r in model._default_manager.filter(county=county, month__in=months).values(*fields, *key_fields)
+    }
+    counts: dict[tuple[date, int], dict[str, int]] = {}
+
+    def tally(row: Mapping[str, Any], what: str) -> None:
+        cell = counts.setdefault((row["month"], row["village_id"]), {"added": 0, "changed": 0, "removed": 0})
+        cell[what] += 1
+
+    delivered = set()
+    for row in cleaned:
+        key = tuple(row[k] for k in key_fields)
+        delivered.add(key)
+        before = held.get(key)
+        if before is None:
+            tally(row, "added")
+        elif any(before[f] != row[f] for f in fields):
+            tally(row, "changed")
+    for key, before in held.items():
+        if key not in delivered:
+            tally(before, "removed")
+    names = dict(Region.objects.filter(pk__in={v for _m, v in counts}).values_list("pk", "name"))
+    rows = [
+        {"month": month, "village_id": village, "village": names.get(village, ""), **cell}
+        for (month, village), cell in sorted(
+            counts.items(), key=lambda kv: (kv[0][0], names.get(kv[0][1], ""))
+        )
+    ]
+    total = {what: sum(cell[what] for cell in counts.values()) for what in ("added", "changed", "removed")}
+    return ImportPreview(rows=rows, **total)
+
+
+def _import(
+    *,
+    actor: Actor,
+    county: Region,
+    source: str,
+    first_month: date,
+    last_month: date,
+    rows: Sequence[tuple[int, Mapping[str, Any]]],
+    file_name: str,
+    now: datetime,
+    recompute: bool,
+    confirm_removals: bool = False,
+) -> ImportBatch:
+    cleaned, months, preview = _checked(
+        county=county, source=source, first_month=first_month, last_month=last_month, rows=rows, now=now
+    )
+    first_month, last_month = months[0], months[-1]
+    if preview.removed and not confirm_removals:
+        message = _(
+            "This delivery removes %(n)d rows held for its months (it replaces them whole). Look at the "
+            "preview and confirm the removals, or deliver the months complete."
+        ) % {"n": preview.removed}
+        raise ValidationFailed(message, fields={"confirm_removals": [message]})
     batch = ImportBatch.objects.create(
         source=source, county=county, file_name=file_name[:200], rows=len(cleaned), created_by=user_of(actor),
     )  # fmt: skip

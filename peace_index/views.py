@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from governance.action_forms import ActionForm
 from governance.actions import action_named
-from governance.errors import ValidationFailed
+from governance.errors import DomainError, ValidationFailed, error_text
 from governance.models import Region
 from governance.replicas import replica_ok
 from governance.selectors import jurisdiction_for
@@ -455,34 +455,53 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def imports(request: HttpRequest, pk: int) -> HttpResponse:
+    """A delivery in two steps: the file is checked and previewed (what it adds, changes and
+    removes, per month and village), then imported when its importer confirms."""
     county = _managed_county(request, pk)
     action = action_named("peace_index.import.file")
+    page_fills = {"dry_run": True, "confirm_removals": False}
     form = (
-        ActionForm(action, data=request.POST, files=request.FILES)
-        if request.method == "POST"
-        else ActionForm(action)
+        ActionForm(
+            action, data=request.POST, files=request.FILES, initial=page_fills, exclude=list(page_fills)
+        )
+        if request.method == "POST" and "staged" not in request.POST
+        else ActionForm(action, initial=page_fills, exclude=list(page_fills))
     )
-    if request.method == "POST":
-
-        def deliver(d: dict[str, Any]) -> Any:
-            upload = d["file"]
-            return services.data_import_file(
-                actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
-                last_month=d["last_month"], file_name=upload.name, content=upload.read(),
+    staged: services.StagedImport | None = None
+    refusal = ""
+    if request.method == "POST" and "staged" in request.POST:
+        try:
+            result = services.data_import_confirm(
+                actor=request.user, county=county, token=request.POST["staged"],
+                confirm_removals=request.POST.get("confirm_removals") == "on",
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )  # fmt: skip
-
-        if form.submit(deliver):
-            messages.success(request, _("%(n)d rows imported.") % {"n": form.result.batch.rows})
+        except DomainError as exc:
+            refusal = error_text(exc)
+        else:
+            messages.success(request, _("%(n)d rows imported.") % {"n": result.batch.rows})  # type: ignore[union-attr]
             return redirect("peace:imports", pk=county.pk)
+    elif request.method == "POST":
+
+        def preview(d: dict[str, Any]) -> Any:
+            upload = d["file"]
+            return services.data_import_stage(
+                actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
+                last_month=d["last_month"], file_name=upload.name, content=upload.read(),
+            )  # fmt: skip
+
+        if form.submit(preview):
+            staged = form.result
     return render(
         request,
         "peace_index/imports.html",
         {
             "county": county,
             "form": form,
+            "staged": staged,
+            "refusal": refusal,
             "batches": ImportBatch.objects.filter(county=county).select_related("created_by")[:20],
             "coverage": DataCoverage.objects.filter(county=county).order_by("-month", "source")[:48],
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and (refusal or not staged) else 200,
     )

@@ -330,6 +330,20 @@ class PeaceImportFileSerializer(serializers.Serializer):
     first_month = MonthField(label=_("First month covered"))
     last_month = MonthField(label=_("Last month covered"))
     file = serializers.FileField(label=_("File (CSV or XLSX)"))
+    dry_run = serializers.BooleanField(
+        label=_("Preview only"),
+        help_text=_("Check the rows and say what would be added, changed and removed; import nothing."),
+        required=False,
+        default=False,
+    )
+    confirm_removals = serializers.BooleanField(
+        label=_("Remove the rows of these months that the delivery leaves out"),
+        help_text=_(
+            "A delivery replaces its months whole: without this, one that would remove rows is refused."
+        ),
+        required=False,
+        default=False,
+    )
 
     def validate_file(self, value: Any) -> Any:
         from governance.spreadsheets import MAX_UPLOAD_BYTES
@@ -351,9 +365,43 @@ class PeaceImportInputSerializer(serializers.Serializer):
         "for petitions ref, village, date, kind; for surveys village, month, respondents, safe. "
         "An empty list says the months had none.",
     )
+    dry_run = serializers.BooleanField(
+        label=_("Preview only"),
+        help_text=_("Check the rows and say what would be added, changed and removed; import nothing."),
+        required=False,
+        default=False,
+    )
+    confirm_removals = serializers.BooleanField(
+        label=_("Remove the rows of these months that the delivery leaves out"),
+        help_text=_(
+            "A delivery replaces its months whole: without this, one that would remove rows is refused."
+        ),
+        required=False,
+        default=False,
+    )
+
+
+class PeaceImportChangeSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    village_id = serializers.IntegerField()
+    village = serializers.CharField()
+    added = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    removed = serializers.IntegerField()
+
+
+class PeaceImportPreviewSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    rows = PeaceImportChangeSerializer(many=True)
 
 
 class PeaceImportResultSerializer(serializers.Serializer):
-    batch = serializers.IntegerField(source="batch.pk")
-    rows = serializers.IntegerField(source="batch.rows")
+    """The delivery imported (``batch``, ``rows``), or for a dry run none of it (null) and what it
+    would change (``preview``)."""
+
+    batch = serializers.IntegerField(source="batch.pk", allow_null=True, default=None)
+    rows = serializers.IntegerField(source="batch.rows", allow_null=True, default=None)
     created = serializers.BooleanField()
+    preview = PeaceImportPreviewSerializer(allow_null=True)

@@ -207,7 +207,7 @@ class ImportView(GenericAPIView):
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: s.PeaceImportResultSerializer},
+        responses={200: s.PeaceImportResultSerializer, 201: s.PeaceImportResultSerializer},
         summary="Deliver criminal cases, petitions or survey results for whole months",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -216,11 +216,12 @@ class ImportView(GenericAPIView):
         result = services.data_import(
             actor=request.user, county=county, source=d["dataset"], first_month=d["first_month"],
             last_month=d["last_month"], rows=[(i + 1, row) for i, row in enumerate(d["rows"])],
-            file_name="api", idempotency_key=key_of(request),
+            file_name="api", idempotency_key=key_of(request), dry_run=d["dry_run"],
+            confirm_removals=d["confirm_removals"],
         )  # fmt: skip
         return Response(
             s.PeaceImportResultSerializer(result).data,
-            status=status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if d["dry_run"] else status.HTTP_201_CREATED,
             headers=replay_headers(result.created),
         )
 
@@ -232,7 +233,7 @@ class ImportFileView(GenericAPIView):
     @extend_schema(
         request={"multipart/form-data": s.PeaceImportFileSerializer},
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: s.PeaceImportResultSerializer},
+        responses={200: s.PeaceImportResultSerializer, 201: s.PeaceImportResultSerializer},
         summary="Deliver a file (CSV or XLSX) of criminal cases, petitions or survey results",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -242,10 +243,10 @@ class ImportFileView(GenericAPIView):
         result = services.data_import_file(
             actor=request.user, county=county, source=d["source"], first_month=d["first_month"],
             last_month=d["last_month"], file_name=upload.name, content=upload.read(),
-            idempotency_key=key_of(request),
+            idempotency_key=key_of(request), dry_run=d["dry_run"], confirm_removals=d["confirm_removals"],
         )  # fmt: skip
         return Response(
             s.PeaceImportResultSerializer(result).data,
-            status=status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if d["dry_run"] else status.HTTP_201_CREATED,
             headers=replay_headers(result.created),
         )

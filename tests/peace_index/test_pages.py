@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
+from rest_framework.test import APIClient
 
 from governance.models import Agency, Region
 from governance.services.people import agency_create, membership_create
@@ -318,3 +319,55 @@ def test_scores_of_a_new_village_start_with_little_credibility(pw):
     # rate leans on the pool's mean far more than a peer's; where all are alike, nobody is shrunk.
     assert mine["criminal_cases"] < theirs["criminal_cases"] / 5, (mine, theirs)
     assert all(mine[k] <= theirs[k] for k in mine.keys() & theirs.keys()), (mine, theirs)
+
+
+def test_the_import_page_previews_a_delivery_and_removes_rows_only_when_confirmed(client, pw):
+    client.force_login(pw.w.county_admin)
+    url = reverse("peace:imports", args=[pw.c.county.pk])
+    # October holds A1 (village a2, from the fixture); this file brings B2 (village a1) alone.
+    october = io.BytesIO(
+        f"案件编号,村代码,发案日期,严重程度\nB2,{pw.c.village_a1.code},2026-10-05,轻微\n".encode()
+    )
+    october.name = "october.csv"
+    r = client.post(
+        url, {"source": "cases", "first_month": "2026-10", "last_month": "2026-10", "file": october}
+    )
+    assert r.status_code == 200
+    preview = r.context["staged"].result.preview
+    assert (preview.added, preview.changed, preview.removed) == (1, 0, 1)
+    body = r.content.decode()
+    assert 'data-testid="import-preview"' in body and pw.c.village_a2.name in body
+    assert 'name="confirm_removals"' in body
+    assert not CriminalCase.objects.filter(external_ref="B2").exists()  # nothing imported yet
+    token = r.context["staged"].token
+    # Confirmed without the removals: refused, nothing changes.
+    r = client.post(url, {"staged": token})
+    assert r.status_code == 400 and 'data-testid="import-refusal"' in r.content.decode()
+    assert set(CriminalCase.objects.values_list("external_ref", flat=True)) == {"A1"}
+    # A token that is not this preview's finds nothing.
+    r = client.post(url, {"staged": "not-a-token", "confirm_removals": "on"})
+    assert r.status_code == 400
+    assert set(CriminalCase.objects.values_list("external_ref", flat=True)) == {"A1"}
+    # With the removals confirmed: imported as previewed.
+    r = client.post(url, {"staged": token, "confirm_removals": "on"})
+    assert r.status_code == 302
+    assert set(CriminalCase.objects.values_list("external_ref", flat=True)) == {"B2"}
+    # The preview is spent.
+    assert client.post(url, {"staged": token, "confirm_removals": "on"}).status_code == 400
+
+
+def test_the_api_dry_run_previews_and_a_removal_needs_its_confirmation(client, pw):
+    api = APIClient()
+    api.force_authenticate(pw.w.county_admin)
+    url = f"/api/v1/peace/counties/{pw.c.county.pk}/imports/"
+    rows = [{"ref": "B3", "village": pw.c.village_a1.code, "date": "2026-10-06", "severity": "minor"}]
+    body = {"dataset": "cases", "first_month": "2026-10", "last_month": "2026-10", "rows": rows}
+    r = api.post(url, {**body, "dry_run": True}, format="json")
+    assert r.status_code == 200, r.content
+    assert r.json()["batch"] is None and r.json()["preview"]["removed"] == 1
+    r = api.post(url, body, format="json")
+    assert r.status_code == 400 and "confirm_removals" in r.json()["error"]["fields"]
+    assert set(CriminalCase.objects.values_list("external_ref", flat=True)) == {"A1"}
+    r = api.post(url, {**body, "confirm_removals": True}, format="json")
+    assert r.status_code == 201, r.content
+    assert set(CriminalCase.objects.values_list("external_ref", flat=True)) == {"B3"}

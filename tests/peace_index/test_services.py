@@ -92,9 +92,38 @@ def test_a_new_delivery_replaces_the_months_it_covers(pw):
     a1 = pw.c.village_a1.code
     deliver(pw, DataSource.CASES, [{"ref": "A1", "village": a1, "date": "2026-10-03", "severity": "minor"},
                                    {"ref": "A2", "village": a1, "date": "2026-09-03", "severity": "minor"}], recompute=False)  # fmt: skip
-    deliver(pw, DataSource.CASES, [{"ref": "A3", "village": a1, "date": "2026-10-09", "severity": "major"}],
-            first=date(2026, 10, 1), last=date(2026, 10, 1), recompute=False)  # fmt: skip
+    october = [{"ref": "A3", "village": a1, "date": "2026-10-09", "severity": "major"}]
+    # It would remove A1 of October: refused until confirmed, and nothing changes meanwhile.
+    with pytest.raises(ValidationFailed) as refused:
+        deliver(
+            pw, DataSource.CASES, october, first=date(2026, 10, 1), last=date(2026, 10, 1), recompute=False
+        )
+    assert "confirm_removals" in refused.value.fields
+    assert sorted(CriminalCase.objects.values_list("external_ref", flat=True)) == ["A1", "A2"]
+    deliver(pw, DataSource.CASES, october, first=date(2026, 10, 1), last=date(2026, 10, 1), recompute=False,
+            confirm_removals=True)  # fmt: skip
     assert sorted(CriminalCase.objects.values_list("external_ref", flat=True)) == ["A2", "A3"]
+
+
+def test_a_dry_run_says_what_a_delivery_adds_changes_and_removes_and_writes_nothing(pw):
+    a1, a2 = pw.c.village_a1, pw.c.village_a2
+    deliver(pw, DataSource.CASES, [
+        {"ref": "A1", "village": a1.code, "date": "2026-10-03", "severity": "minor"},
+        {"ref": "A2", "village": a1.code, "date": "2026-10-05", "severity": "minor"},
+        {"ref": "A3", "village": a2.code, "date": "2026-10-07", "severity": "minor"},
+    ], first=date(2026, 10, 1), last=date(2026, 10, 1), recompute=False)  # fmt: skip
+    batches = ImportBatch.objects.count()
+    result = deliver(pw, DataSource.CASES, [
+        {"ref": "A1", "village": a1.code, "date": "2026-10-03", "severity": "minor"},  # the same
+        {"ref": "A2", "village": a1.code, "date": "2026-10-05", "severity": "serious"},  # changed
+        {"ref": "A4", "village": a2.code, "date": "2026-10-08", "severity": "minor"},  # added; A3 removed
+    ], first=date(2026, 10, 1), last=date(2026, 10, 1), recompute=False, dry_run=True)  # fmt: skip
+    p = result.preview
+    assert result.batch is None and (p.added, p.changed, p.removed) == (1, 1, 1)
+    cells = {(r["village_id"], r["month"]): (r["added"], r["changed"], r["removed"]) for r in p.rows}
+    assert cells == {(a1.pk, date(2026, 10, 1)): (0, 1, 0), (a2.pk, date(2026, 10, 1)): (1, 0, 1)}
+    assert ImportBatch.objects.count() == batches and CriminalCase.objects.count() == 3
+    assert CriminalCase.objects.get(external_ref="A2").severity == "minor"
 
 
 def test_a_retried_delivery_with_its_key_imports_nothing_twice(pw):

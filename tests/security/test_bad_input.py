@@ -93,10 +93,12 @@ def test_an_uploads_name_is_never_a_path_and_nothing_is_written_to_disk(client, 
     with mock.patch(
         "django.core.files.storage.FileSystemStorage.save", side_effect=AssertionError("written")
     ):
-        response = client.post(
-            f"/peace/counties/{w.c.county.pk}/imports/",
-            {"source": "cases", "first_month": "2026-10", "last_month": "2026-10", "file": upload},
+        url = f"/peace/counties/{w.c.county.pk}/imports/"
+        preview = client.post(
+            url, {"source": "cases", "first_month": "2026-10", "last_month": "2026-10", "file": upload}
         )
+        assert preview.status_code == 200
+        response = client.post(url, {"staged": preview.context["staged"].token})
     assert response.status_code == 302
     batch = ImportBatch.objects.get()
     assert batch.file_name == "evil.csv"  # the browser's name, stripped of any directory by Django
