@@ -199,31 +199,17 @@ class Pool:
     villages: int
 
 
-def shrink_rates(
-    ys: Sequence[float], es: Sequence[float], *, min_cv: float = 0.0
-) -> tuple[float, list[float]]:
+def pool_rates(ys: Sequence[float], es: Sequence[float], *, min_cv: float = 0.0) -> tuple[Pool, list[float]]:
     """Empirical-Bayes credibility of each rate y/e in one pool (DESIGN.md section 7):
     m = sum(y)/sum(e); s2 = sum(e (r - m)^2)/sum(e); A = max(0, s2 - m/mean(e), (min_cv m)^2);
-    w = A/(A + m/e). Returns (m, [w]). A pool with no events at all
-    has every village at its mean already: credibility 0 (nothing of the village's own is used)."""
-    pool, weights = pool_rates(ys, es, min_cv=min_cv)
-    return pool.mean, weights
-
-
-def shrink_shares(
-    xs: Sequence[float], ns: Sequence[float], *, min_cv: float = 0.0
-) -> tuple[float, list[float]]:
-    """Beta-binomial shrinkage of each share x/n by the method of moments: the same with the
-    binomial noise p(1-p) in place of the Poisson noise m, and the floor (min_cv min(p, 1-p))^2."""
-    pool, weights = pool_shares(xs, ns, min_cv=min_cv)
-    return pool.mean, weights
-
-
-def pool_rates(ys: Sequence[float], es: Sequence[float], *, min_cv: float = 0.0) -> tuple[Pool, list[float]]:
+    w = A/(A + m/e). Returns the pool's statistics and [w]. A pool with no events at all has every
+    village at its mean already: credibility 0 (nothing of the village's own is used)."""
     return _shrink(ys, es, noise=lambda m: m, floor=lambda m: (min_cv * m) ** 2)
 
 
 def pool_shares(xs: Sequence[float], ns: Sequence[float], *, min_cv: float = 0.0) -> tuple[Pool, list[float]]:
+    """Beta-binomial shrinkage of each share x/n by the method of moments: the same with the
+    binomial noise p(1-p) in place of the Poisson noise m, and the floor (min_cv min(p, 1-p))^2."""
     return _shrink(xs, ns, noise=lambda p: p * (1 - p), floor=lambda p: (min_cv * min(p, 1 - p)) ** 2)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 class IdempotencyKey(models.Model):
     """One key of one sender for one operation. ``scope`` is who sent it (``user:<pk>``, an
-    integrating system ``open311:<pk>``, or ``system``), ``operation`` the action's name; a key
+    integrating system ``client:<pk>``, or ``system``), ``operation`` the action's name; a key
     means nothing outside the two, so nobody reaches another's answer with a guessed key.
     ``fingerprint`` is a keyed hash of the request's content (never the content: it may hold a
     phone number); the result is referenced, not copied, and rendered afresh for its reader."""

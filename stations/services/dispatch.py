@@ -118,34 +118,33 @@ def alert_intake(
         raise PermissionDenied(_("You may not report alerts for this village."))
     if source_client is not None and not _client_serves(source_client, village):
         raise PermissionDenied(_("This village is outside the area of the integrating system."))
-    with transaction.atomic():
-        alert, created = idempotent(
-            actor=actor,
-            client=source_client,
-            operation="stations.alert.intake",
-            key=idempotency_key,
-            body=body,
-            run=lambda: (
-                _intake_write(
-                    actor=actor,
-                    channel=channel,
-                    category=category,
-                    summary=summary.strip(),
-                    address=address.strip(),
-                    village=village,
-                    lng=lng,
-                    lat=lat,
-                    description=description,
-                    caller_name=caller_name.strip()[:50],
-                    caller_phone=phone,
-                    reported_at=reported_at or now,
-                    priority=priority or DEFAULT_PRIORITY[C(category)],
-                    now=now,
-                    notify=notify,
-                    source_client=source_client,
-                ).alert
-            ),
-        )
+    alert, created = idempotent(
+        actor=actor,
+        client=source_client,
+        operation="stations.alert.intake",
+        key=idempotency_key,
+        body=body,
+        run=lambda: (
+            _intake_write(
+                actor=actor,
+                channel=channel,
+                category=category,
+                summary=summary.strip(),
+                address=address.strip(),
+                village=village,
+                lng=lng,
+                lat=lat,
+                description=description,
+                caller_name=caller_name.strip()[:50],
+                caller_phone=phone,
+                reported_at=reported_at or now,
+                priority=priority or DEFAULT_PRIORITY[C(category)],
+                now=now,
+                notify=notify,
+                source_client=source_client,
+            ).alert
+        ),
+    )
     return IntakeResult(alert, alert.order, created=created)
 
 

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -280,4 +281,5 @@ def test_the_page_lists_each_of_ones_tokens_with_its_expiry(c):
     body = browser(c.worker).get(PAGE).content.decode()
     assert f"{first[:6]}…" in body and f"{second[:6]}…" in body
     assert body.count('data-testid="token-fingerprint"') == 2
-    assert "expires" in body
+    for token in AuthToken.objects.filter(user=c.worker):
+        assert f"expires {timezone.localtime(token.expiry):%Y-%m-%d %H:%M}" in body

@@ -20,9 +20,13 @@ HEADERS = {"name": "name", "note": "note"}
 BROKEN = '<row r="999999"><c r="A999999" t="inlineStr"><is><t>never read</is></row>'
 POISONED = '<row r="999999"><c r="A999999" t="n"><v>never read</v></c></row></sheetData></worksheet>'
 CLOSED = "</sheetData></worksheet>"
+# The first row a cell that cannot be read: only a refusal that reads no row gets past it.
+POISONED_FIRST = '<row r="2"><c r="A2" t="n"><v>never read</v></c></row>'
 
 
-def xlsx(rows: int, *, dimension: str | None, tail: str = CLOSED, blank_every: int = 0) -> bytes:
+def xlsx(
+    rows: int, *, dimension: str | None, tail: str = CLOSED, blank_every: int = 0, poison_first: bool = False
+) -> bytes:
     """A workbook of a header and ``rows`` rows, written as XML (openpyxl takes seconds for as
     many), with the dimension it declares and what follows the last row: reading it whole fails
     on a bad tail, reading it as far as the limit does not."""
@@ -30,7 +34,9 @@ def xlsx(rows: int, *, dimension: str | None, tail: str = CLOSED, blank_every: i
     buffer = io.BytesIO()
     book.save(buffer)
     cells = ['<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>']
-    for i in range(2, rows + 2):
+    if poison_first:
+        cells.append(POISONED_FIRST)
+    for i in range(3 if poison_first else 2, rows + 2):
         if blank_every and i % blank_every == 0:
             continue
         cells.append(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>p{i}</t></is></c></row>')
@@ -54,7 +60,7 @@ def xlsx(rows: int, *, dimension: str | None, tail: str = CLOSED, blank_every: i
 
 
 def test_a_sheet_whose_dimension_says_it_is_too_long_is_refused_before_its_rows_are_read():
-    content = xlsx(30_000, dimension="A1:A30001", tail=BROKEN)
+    content = xlsx(30_000, dimension="A1:A30001", tail=BROKEN, poison_first=True)
     with pytest.raises(ValidationFailed, match="more than 5000 rows") as refused:
         read_table(name="p.xlsx", content=content, headers=HEADERS, max_rows=5000)
     assert refused.value.fields == {"file": ["Too many rows."]}
