@@ -14,11 +14,17 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from disputes.models import Dispute
 from disputes.selectors import LedgerQuery, exact_party_term, parties_unmaskable_by, user_may_search_parties
 from governance.actors import Actor
 from governance.errors import PermissionDenied
 from governance.pii import mask_id_number, mask_phone, pii_lookup_hash
-from governance.services.people import personal_data_search_admit, unmask_reason, unmask_record
+from governance.services.people import (
+    personal_data_search_admit,
+    unmask_reason,
+    unmask_record,
+    unmask_record_many,
+)
 
 EXACT_FIELDS = ("phone", "id_number")
 
@@ -43,10 +49,10 @@ def party_exact_search(*, actor: Actor, field: str, value: str, reason: str) -> 
         parties_unmaskable_by(actor).filter(hashed).select_related("dispute").order_by("dispute_id", "id")
     )
     shown = mask_phone(value) if field == "phone" else mask_id_number(value)
-    for party in found:
-        unmask_record(
-            actor=actor, target=party.dispute, field=f"party:{party.pk}:{field}", shown=shown, reason=reason
-        )
+    unmask_record_many(
+        actor=actor, model=Dispute, reason=reason,
+        items=[(party.dispute, f"party:{party.pk}:{field}", shown) for party in found],
+    )  # fmt: skip
     if not found:
         unmask_record(actor=actor, target=None, field=f"search:{field}", shown=shown, reason=reason)
     return frozenset(p.dispute_id for p in found)

@@ -30,7 +30,7 @@ from governance.actors import Actor
 from governance.errors import NotFound
 from governance.models import Membership
 from governance.selectors import jurisdiction_for
-from governance.services.audit import audit_record
+from governance.services.audit import audit_record, audit_record_many
 
 # Who manages people's memberships manages their tokens.
 CAPABILITY = "membership.manage"
@@ -134,10 +134,19 @@ def api_tokens_end_with_password(*, users: list[User]) -> int:
     administrator, a command or a bulk reset): a token obtained with the old password must not
     outlive it. Returns how many tokens ended."""
     holders = AuthToken.objects.filter(user_id__in=[u.pk for u in users]).values("user_id")
-    ended = 0
-    for user in User.objects.select_for_update().filter(pk__in=holders).order_by("pk"):
-        ended += _end_all(actor=None, owner=user, reason="password changed")
-    return ended
+    owners = list(User.objects.select_for_update().filter(pk__in=holders).order_by("pk"))
+    tokens = list(AuthToken.objects.filter(user_id__in=[u.pk for u in owners]))
+    if not tokens:
+        return 0
+    ended: dict[int, list[str]] = {}
+    for token in tokens:
+        ended.setdefault(token.user_id, []).append(token_fingerprint(token))
+    AuthToken.objects.filter(pk__in=[t.pk for t in tokens]).delete()
+    audit_record_many(
+        actor=None, verb="api_token.revoke", model=User, reason="password changed",
+        items=[(u.pk, str(u), {"token": [sorted(ended[u.pk]), None]}) for u in owners if u.pk in ended],
+    )  # fmt: skip
+    return len(tokens)
 
 
 class ApiTokensEndWithThePassword:
