@@ -23,6 +23,7 @@ from governance.action_forms import ActionForm
 from governance.actions import action_named
 from governance.api.errors import refused_request
 from governance.background import BROKER_ERRORS
+from governance.errors import DomainError, error_text
 from governance.middleware import database_unavailable_response
 from governance.models import Grid, Heartbeat, Membership, Region
 from governance.selectors import area_summaries, inbox_for, jurisdiction_for, regions_under
@@ -129,10 +130,15 @@ def broker_answers() -> bool:
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler400: the API's error shape (JSON) for an API request refused before its view (a
-    body too large for a middleware that read it); Django's plain page elsewhere."""
+    body too large for a middleware that read it); a page that says why for a refusal of ours (a
+    ``BadRequest`` raised from a domain error, like a month written wrong); Django's plain page
+    for the rest (a bad Host header: nothing of the site is rendered for it)."""
     if request.path.startswith("/api/"):
         body, code = refused_request(exception)
         return JsonResponse(body, status=code)
+    cause = exception.__cause__ if exception is not None else None
+    if isinstance(cause, DomainError):
+        return render(request, "400.html", {"reason": error_text(cause)}, status=400)
     return django_bad_request(request, exception)  # type: ignore[arg-type]
 
 

@@ -24,12 +24,11 @@ def test_a_month_written_wrong_is_refused_on_the_api_with_the_field(client, pw, 
 
 def test_a_month_written_wrong_is_refused_on_the_pages(client, pw):  # noqa: F811
     for name, region in (("peace:township", pw.c.township_a), ("peace:village", pw.c.village_a1)):
-        assert (
-            get(
-                client, pw.w.township_official, reverse(name, args=[region.pk]) + "?month=2026-13"
-            ).status_code
-            == 400
-        )
+        r = get(client, pw.w.township_official, reverse(name, args=[region.pk]) + "?month=2026-13")
+        assert r.status_code == 400
+        # A page that says why, in the site's frame, not a bare "Bad Request".
+        body = r.content.decode()
+        assert 'data-testid="refusal"' in body and "Write the month as YYYY-MM" in body
 
 
 def test_no_month_asked_is_the_latest_scored_month(client, pw):  # noqa: F811
