@@ -182,7 +182,6 @@ class Dispute(ChoiceLabels, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Set when the retention job removed the parties' personal data (disputes/services/retention.py).
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -657,7 +656,6 @@ class ScreeningVisit(models.Model):
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
     dispute = models.ForeignKey(Dispute, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-visited_at", "id"]

@@ -125,7 +125,6 @@ class ImportBatch(models.Model):
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file"), max_length=200, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

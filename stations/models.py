@@ -121,7 +121,6 @@ class Alert(ChoiceLabels, models.Model):
     caller_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
     reported_at = models.DateTimeField(_("reported at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -340,8 +339,6 @@ class Summons(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reopened_count = models.PositiveSmallIntegerField(default=0)
-    # A retried whistle (same key) is the same whistle.
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -261,7 +261,6 @@ class Task(ChoiceLabels, models.Model):
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True, editable=False)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -386,10 +385,6 @@ class RewardItem(models.Model):
     price = models.PositiveIntegerField(_("price in points"), validators=[MinValueValidator(1)])
     stock = models.PositiveIntegerField(_("in stock"), default=0)
     active = models.BooleanField(_("on sale"), default=True)
-    # A retried creation returns the first item; a retried restock (the same key as the last one)
-    # adds nothing more.
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
-    last_restock_key = models.CharField(max_length=100, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -424,7 +419,6 @@ class Redemption(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-reserved_at", "-id"]
