@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from disputes.forms import NEW_CASE_PARTIES, BasePartyFormSet, DisputeForm, LedgerFilterForm, PartyFormSet
-from disputes.models import Assignment, Category, MediatorTeam, Party
+from disputes.api.serializers import register_input
+from disputes.forms import LedgerFilterForm
+from disputes.models import Assignment, Category, Dispute, MediatorTeam, Party
 from disputes.selectors import (
     DISPUTE_CAPABILITIES,
     LedgerQuery,
@@ -33,7 +34,9 @@ from disputes.selectors import (
     user_works_disputes,
     villages_for,
 )
-from disputes.services import PartyInput, dispute_register, ledger_search
+from disputes.services import dispute_register, ledger_search
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.actors import Actor
 from governance.errors import DomainError
 from governance.paging import CappedPaginator
@@ -205,56 +208,56 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
 # --- registering a case -----------------------------------------------------------------------
 
 
-def _register(request: HttpRequest, template: str) -> HttpResponse:
+# The rows a new case starts with: an applicant, a respondent, another party if there is one.
+NEW_CASE_PARTIES = [
+    {"role": Party.Role.APPLICANT},
+    {"role": Party.Role.RESPONDENT},
+    {"role": Party.Role.THIRD},
+]
+# Cases from alerts are opened by the stations app; on these pages a person registers one.
+PERSON_CHANNELS = [(v, label) for v, label in Dispute.Channel.choices if v != Dispute.Channel.ALERT]
+
+
+def _register(request: HttpRequest, action: str, template: str) -> HttpResponse:
+    """Register a case through the declared action ``action`` (its serializer is the form)."""
     villages = villages_for(request.user, ["disputes.register"])
     if not villages:
         raise Http404
-    form = DisputeForm(request.POST or None, villages=villages, initial={"token": uuid.uuid4().hex})
-    parties = PartyFormSet(request.POST or None, prefix="parties", initial=NEW_CASE_PARTIES)
-    assert isinstance(parties, BasePartyFormSet)
-    if request.method == "POST":
-        valid = form.is_valid()
-        valid = parties.is_valid() and valid
-        if valid:
-            data = form.cleaned_data
-            try:
-                dispute, created = dispute_register(
-                    actor=request.user,
-                    channel=data["channel"],
-                    category=data["category"],
-                    village_code=data["village"],
-                    summary=data["summary"],
-                    description=data["description"],
-                    amount=data["amount"] or 0,
-                    people_involved=data["people_involved"],
-                    risk=data["risk"],
-                    government_party=data["government_party"],
-                    parties=[PartyInput(**p.party_input()) for p in parties.filled()],
-                    idempotency_key=form.idempotency_key(),
-                )
-            except DomainError as exc:
-                form.add_domain_error(exc)
-            else:
-                if created:
-                    messages.success(request, _("Case %(number)s registered.") % {"number": dispute.number})
-                else:
-                    messages.info(
-                        request, _("Case %(number)s was already registered.") % {"number": dispute.number}
-                    )
-                return redirect("disputes:case", dispute_id=dispute.pk)
-    return render(request, template, {"form": form, "parties": parties}, status=400 if form.is_bound else 200)
+    form = ActionForm(
+        action_named(action),
+        data=request.POST if request.method == "POST" else None,
+        initial={
+            "channel": Dispute.Channel.VISIT,
+            "village": villages[0].code if len(villages) == 1 else "",
+            "parties": NEW_CASE_PARTIES,
+            # Drawn with the form: the same form sent twice is one case.
+            "request_key": uuid.uuid4().hex,
+        },
+        choices={"channel": PERSON_CHANNELS, "village": [(v.code, v.label) for v in villages]},
+        exclude=["grid"],
+    )
+    if form.submit(
+        lambda d: dispute_register(actor=request.user, **register_input(d), idempotency_key=d["request_key"])
+    ):
+        dispute, created = form.result
+        if created:
+            messages.success(request, _("Case %(number)s registered.") % {"number": dispute.number})
+        else:
+            messages.info(request, _("Case %(number)s was already registered.") % {"number": dispute.number})
+        return redirect("disputes:case", dispute_id=dispute.pk)
+    return render(request, template, {"form": form}, status=form.status if form.is_bound else 200)
 
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     """Staff at a desk register a dispute found by any channel."""
-    return _register(request, "disputes/register.html")
+    return _register(request, "disputes.dispute.register", "disputes/register.html")
 
 
 @login_required
 def grid_register(request: HttpRequest) -> HttpResponse:
     """The same on a grid worker's phone: one column, big touch targets."""
-    return _register(request, "disputes/grid_register.html")
+    return _register(request, "disputes.dispute.register_grid", "disputes/grid_register.html")
 
 
 # --- the mediator pool ------------------------------------------------------------------------

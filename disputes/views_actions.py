@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from disputes import forms as f
 from disputes import services
 from disputes.api import serializers as s
 from disputes.models import Agreement, Mediator, Party, Session
@@ -27,9 +26,6 @@ from governance.spreadsheets import MAX_UPLOAD_BYTES
 Data = dict[str, Any]
 Run = Callable[[HttpRequest, CaseFile, Data], str]
 Choices = Mapping[str, Sequence[tuple[Any, Any]]]
-# An action form of the page: the declared action's serializer; the agreement's rows of terms are
-# still a Django formset (``forms.AgreementForm``).
-CaseForm = ActionForm | f.AgreementForm
 
 
 @dataclass(frozen=True)
@@ -44,6 +40,7 @@ class CaseAction:
     choices: Callable[[CaseFile], Choices] = lambda case: {}
     initial: Callable[[CaseFile], Data] = lambda case: {}
     exclude: Sequence[str] = field(default=())
+    extra_rows: Mapping[str, int] = field(default_factory=dict)  # blank rows under a list's rows
     confirm: Any = ""  # the question asked before an irreversible step
 
     @property
@@ -344,7 +341,15 @@ ACTIONS: dict[str, CaseAction] = {
         choices=_session_choices,
         initial=lambda case: {"held_at": _now()},
     ),
-    "agreement": CaseAction(_case("agreement"), _agreement, "mediate", _unsigned),
+    "agreement": CaseAction(
+        _case("agreement"),
+        _agreement,
+        "mediate",
+        _unsigned,
+        choices=lambda case: {"terms.obligor": _parties(case)},
+        initial=lambda case: _agreement_initial(case),
+        extra_rows={"terms": 3},
+    ),
     "sign": CaseAction(
         _case("sign"),
         _sign,
@@ -449,17 +454,9 @@ def has_right(case: CaseFile, right: str) -> bool:
 
 def action_form(
     request: HttpRequest, case: CaseFile, name: str, data: Any = None, files: Any = None
-) -> CaseForm:
+) -> ActionForm:
     """The form of the page's action ``name`` ("unmask" for the unmasking form): blank, or bound
     to what was posted."""
-    if name == "agreement":
-        kwargs: dict[str, Any] = {"terms_initial": _terms_initial(case)}
-        if data is None and case.agreement is not None:
-            kwargs["initial"] = {
-                "facts": case.agreement.facts,
-                "responsibilities": case.agreement.responsibilities,
-            }
-        return f.AgreementForm(data, files, case=f.CaseChoices(parties=case.parties), prefix=name, **kwargs)
     spec = UNMASK if name == "unmask" else ACTIONS[name]
     return ActionForm(
         spec.action,
@@ -470,11 +467,16 @@ def action_form(
         choices=spec.choices(case),
         prefix=name,
         exclude=spec.exclude,
+        extra_rows=spec.extra_rows,
     )
 
 
-def _terms_initial(case: CaseFile) -> list[dict[str, Any]]:
-    return [
+def _agreement_initial(case: CaseFile) -> Data:
+    """The agreement as drafted so far, to be rewritten until it is signed."""
+    a = case.agreement
+    if a is None:
+        return {}
+    terms = [
         {
             "obligor": o.obligor_id,
             "description": o.description,
@@ -484,6 +486,7 @@ def _terms_initial(case: CaseFile) -> list[dict[str, Any]]:
         }
         for o in case.obligations
     ]
+    return {"facts": a.facts, "responsibilities": a.responsibilities, "terms": terms}
 
 
 def anchor_of(action: str) -> str:

@@ -36,7 +36,7 @@ from disputes.selectors import (
     user_may_mediate,
     user_may_view,
 )
-from disputes.views_actions import ACTIONS, CaseForm, action_form, anchor_of, has_right
+from disputes.views_actions import ACTIONS, action_form, anchor_of, has_right
 from disputes.views_casefile import CaseFile, case_file, deadlines, visible_case
 from governance.action_forms import ActionForm
 from governance.errors import DomainError
@@ -87,7 +87,7 @@ def render_case(
     case: CaseFile,
     *,
     failed: str = "",
-    failed_form: CaseForm | None = None,
+    failed_form: ActionForm | None = None,
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
@@ -166,27 +166,11 @@ def case_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRespo
     if not has_right(case, spec.right):
         raise HttpForbidden
     form = action_form(request, case, action, request.POST, request.FILES)
-    message = ""
-    if isinstance(form, ActionForm):
-        if form.submit(lambda d: spec.run(request, case, d)):
-            message = form.result
-    elif form.is_valid():
-        try:
-            message = spec.run(request, case, {**form.cleaned_data, "terms": form.term_rows()})
-        except DomainError as exc:
-            form.add_domain_error(exc)
-            refusal: DomainError | None = exc
-        else:
-            refusal = None
-        if refusal is not None:
-            return _refused(request, dispute_id, action, form, refusal)
-    else:
-        return render_case(request, case, failed=action, failed_form=form, status=400)
-    if isinstance(form, ActionForm) and not message:
+    if not form.submit(lambda d: spec.run(request, case, d)):
         if form.refusal is not None:
             return _refused(request, dispute_id, action, form, form.refusal)
         return render_case(request, case, failed=action, failed_form=form, status=form.status)
-    messages.success(request, message)
+    messages.success(request, form.result)
     if not user_may_view(request.user, case.dispute):
         # A mediator recused, or whose case closed, no longer sees it.
         return redirect("disputes:ledger")
@@ -194,7 +178,7 @@ def case_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRespo
 
 
 def _refused(
-    request: HttpRequest, dispute_id: int, action: str, form: CaseForm, exc: DomainError
+    request: HttpRequest, dispute_id: int, action: str, form: ActionForm, exc: DomainError
 ) -> HttpResponse:
     # The case as it stands now (the service may have found it moved on).
     fresh = case_file(request, visible_case(request, dispute_id))

@@ -13,7 +13,6 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from disputes import forms as f
 from disputes import services
 from disputes.models import (
     Agreement,
@@ -121,23 +120,6 @@ class CaseFile:
     @cached_property
     def agencies(self) -> list[Any]:
         return list(agencies_visible_to(self.user).order_by("name")[:AGENCIES_SHOWN])
-
-    def choices(self, action: str) -> f.CaseChoices:
-        """Only what the action's form needs: the pool and agencies cost queries."""
-        choices = f.CaseChoices(parties=self.parties)
-        if action in ("assign", "recuse"):
-            choices.pool = self.pool
-            choices.live_mediators = [a.mediator for a in self.live_assignments]
-        if action in ("session", "escalate", "task_add"):
-            choices.agencies = self.agencies
-        if action == "session":
-            choices.rooms = self.rooms
-            choices.session_kinds = self.session_kinds
-        if action in ("perform", "breach"):
-            choices.obligations = self.obligations
-        if action == "task_done":
-            choices.tasks = [(t.pk, f"{t.agency.name}: {t.title}") for t in self.tasks]
-        return choices
 
     @cached_property
     def rooms(self) -> list[tuple[int, str]]:

@@ -11,11 +11,18 @@ A service's refusal (``DomainError``) is put back on the fields it names, the re
         return redirect(...)
     return render(request, "...", {"form": form})   # shows the field errors
 
-``governance/templates/governance/_action_form.html`` draws it with Bootstrap.
+A field that is a list of nested serializers (a case's parties, an agreement's terms) is drawn as
+rows of inputs named ``<field>-<row>-<name>`` (``parties-0-phone``); a row left blank is skipped,
+and each row is validated by the nested serializer so that its errors stand on its own inputs.
+
+``governance/templates/governance/_action_form.html`` draws a whole form with Bootstrap;
+``governance/_action_input.html`` draws one input (``form.fields.summary``, ``row.cells.phone``)
+where a page lays the fields out itself.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -25,6 +32,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -53,13 +61,53 @@ class BoundInput:
     choices: list[tuple[str, str]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    rows: list[BoundRow] = field(default_factory=list)  # kind "rows": a list of nested inputs
 
     @property
     def error_id(self) -> str:
         return f"{self.id}-error"
 
 
+@dataclass
+class BoundRow:
+    """One row of a list of nested inputs: ``cells`` by field name, in the serializer's order."""
+
+    index: int
+    cells: dict[str, BoundInput]
+
+    def __iter__(self) -> Iterator[BoundInput]:
+        return iter(self.cells.values())
+
+    @property
+    def errors(self) -> bool:
+        return any(c.errors for c in self.cells.values())
+
+
+def _row_serializer(f: serializers.Field) -> serializers.Serializer | None:
+    """The nested serializer of a list-of-rows field, else None."""
+    if isinstance(f, serializers.ListSerializer) and isinstance(f.child, serializers.Serializer):
+        return f.child
+    return None
+
+
+def _typed(f: serializers.Field) -> bool:
+    """Whether a person types this input (a choice preset by the page does not make a row used)."""
+    return not isinstance(f, serializers.ChoiceField | serializers.BooleanField)
+
+
+def _drop_blanks(data: QueryDict, fields: Mapping[str, serializers.Field]) -> None:
+    """An input left empty is a field not given (as the API would send it): a required one says
+    "This field is required", an optional one takes its default, rather than DRF's messages for an
+    empty string ("may not be blank", '"" is not a valid choice')."""
+    for name, f in fields.items():
+        blank = name in data and all(not str(v).strip() for v in data.getlist(name))
+        if blank and not getattr(f, "allow_blank", False):
+            del data[name]
+
+
 def _kind(f: serializers.Field) -> str:
+    if _row_serializer(f) is not None:
+        return "rows"
     style = getattr(f, "style", {}) or {}
     if style.get("input_type") == "hidden":
         return "hidden"
@@ -124,9 +172,10 @@ def _attrs(f: serializers.Field) -> dict[str, Any]:
             attrs[name] = value
     if isinstance(f, serializers.DecimalField) and f.decimal_places is not None:
         attrs["step"] = f"{Decimal(1).scaleb(-f.decimal_places)}"
-    placeholder = (getattr(f, "style", {}) or {}).get("placeholder")
-    if placeholder:
-        attrs["placeholder"] = placeholder
+    style = getattr(f, "style", {}) or {}
+    for key in ("placeholder", "inputmode", "autocomplete"):
+        if style.get(key):
+            attrs[key] = style[key]
     return attrs
 
 
@@ -149,7 +198,11 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 class ActionForm:
     """``action``'s input serializer for a page. ``choices`` narrows what the page offers for a
     field (the serializer still decides what is valid); ``prefix`` tells several forms of one page
-    apart; ``exclude`` leaves out fields the page fills itself (the object acted on)."""
+    apart; ``exclude`` leaves out fields the page fills itself (the object acted on).
+
+    A list-of-rows field starts with the rows of ``initial[<field>]`` (a list of dicts) and
+    ``extra_rows[<field>]`` blank rows under them; ``choices["<field>.<name>"]`` narrows a choice
+    of its rows."""
 
     def __init__(
         self,
@@ -162,24 +215,28 @@ class ActionForm:
         choices: Mapping[str, Sequence[tuple[Any, Any]]] | None = None,
         prefix: str = "",
         exclude: Sequence[str] = (),
+        extra_rows: Mapping[str, int] | None = None,
     ) -> None:
         self.action = action
         self.prefix = prefix
         self.initial = dict(initial or {})
         self.choices = {k: [(str(v), str(label)) for v, label in c] for k, c in (choices or {}).items()}
         self.exclude = set(exclude)
+        self.extra_rows = dict(extra_rows or {})
         self.is_bound = data is not None
-        self._raw = self._unprefixed(data, files) if data is not None else QueryDict(mutable=True)
         self._context = dict(context or {})
         self._errors: dict[str, list[str]] = {}
+        # Rows of list fields: the rows posted (by the index the page drew), and their errors.
+        self._rows: dict[str, dict[int, QueryDict]] = {}
+        self._row_errors: dict[str, dict[int, dict[str, list[str]]]] = {}
         self.result: Any = None
         self.refusal: DomainError | None = None
         input_class = action.input or serializers.Serializer
-        self.serializer = (
-            input_class(data=self._raw, context=self._context)
-            if self.is_bound
-            else input_class(context=self._context)
-        )
+        blank = input_class(context=self._context)
+        self._fields = blank.fields
+        self._row_fields = {n: c for n, f in blank.fields.items() if (c := _row_serializer(f)) is not None}
+        self._raw = self._unprefixed(data, files) if data is not None else QueryDict(mutable=True)
+        self.serializer = input_class(data=self._raw, context=self._context) if self.is_bound else blank
         self._validated = False
 
     @property
@@ -197,11 +254,36 @@ class ActionForm:
                     continue
                 values = source.getlist(key) if hasattr(source, "getlist") else [source[key]]
                 raw.setlist(key[len(start) :], values)
-        for name, value in self.initial.items():
-            # What the page fills itself (an excluded field) is never read from the request.
-            if name in self.exclude:
+        # What the page fills itself (an excluded field) is never read from the request.
+        for name in self.exclude:
+            raw.pop(name, None)
+            if name in self.initial:
+                value = self.initial[name]
                 raw.setlist(name, value if isinstance(value, list) else [value])
+        _drop_blanks(raw, self._fields)
+        for name, child in self._row_fields.items():
+            self._rows[name] = self._posted_rows(raw, name, child)
+            # As DRF reads a list of objects from form data: ``parties[0]name``; blank rows left out.
+            for number, row in enumerate(self._rows[name].values()):
+                for key in row:
+                    raw.setlist(f"{name}[{number}]{key}", row.getlist(key))
         return raw
+
+    @staticmethod
+    def _posted_rows(raw: QueryDict, name: str, child: serializers.Serializer) -> dict[int, QueryDict]:
+        """The rows of ``name`` that were filled in, by the index the page drew them with."""
+        pattern = re.compile(rf"^{re.escape(name)}-(\d+)-(\w+)$")
+        rows: dict[int, QueryDict] = {}
+        for key in list(raw.keys()):
+            match = pattern.match(key)
+            if match and match.group(2) in child.fields:
+                row = rows.setdefault(int(match.group(1)), QueryDict(mutable=True))
+                row.setlist(match.group(2), raw.getlist(key))
+        for row in rows.values():
+            _drop_blanks(row, child.fields)
+        typed = [n for n, f in child.fields.items() if _typed(f)]
+        used = {i: row for i, row in sorted(rows.items()) if any(row.get(n, "").strip() for n in typed)}
+        return used
 
     # --- validating and running --------------------------------------------------------------
 
@@ -212,7 +294,21 @@ class ActionForm:
             self._validated = True
             if not self.serializer.is_valid():
                 self._errors = _flatten(self.serializer.errors)
+                self._place_row_errors()
         return not self._errors
+
+    def _place_row_errors(self) -> None:
+        """Each row's errors on its own inputs (the list's own message, such as "at least one",
+        stays on the list)."""
+        for name, child in self._row_fields.items():
+            if name not in self._errors:
+                continue
+            for index, row in self._rows.get(name, {}).items():
+                one = type(child)(data=row, context=self._context)
+                if not one.is_valid():
+                    self._row_errors.setdefault(name, {})[index] = _flatten(one.errors)
+            if self._row_errors.get(name):
+                self._errors[name] = [str(_("Correct the rows marked below."))]
 
     @property
     def validated_data(self) -> dict[str, Any]:
@@ -268,19 +364,90 @@ class ActionForm:
                 continue
             yield self._bound(name, f)
 
-    def _bound(self, name: str, f: serializers.Field) -> BoundInput:
+    @property
+    def fields(self) -> dict[str, BoundInput]:
+        """The inputs by name, for a page that lays them out itself (``form.fields.summary``)."""
+        return {f.name: f for f in self}
+
+    def _bound_rows(self, name: str, child: serializers.Serializer) -> list[BoundRow]:
+        if self.is_bound:
+            posted = self._rows.get(name, {})
+            # Every row the page drew comes back, the blank ones too: draw them again.
+            drawn = {
+                int(m.group(1)) for key in self._raw if (m := re.match(rf"^{re.escape(name)}-(\d+)-", key))
+            }
+            indices = sorted(drawn | set(posted))
+        else:
+            start = self.initial.get(name) or []
+            indices = list(range(len(start) + self.extra_rows.get(name, 0)))
+        rows = []
+        for index in indices:
+            if self.is_bound:
+                values = self._raw
+                row_initial: Mapping[str, Any] = {}
+            else:
+                start = self.initial.get(name) or []
+                values = None
+                row_initial = start[index] if index < len(start) else {}
+            errors = self._row_errors.get(name, {}).get(index, {})
+            cells = {
+                sub: self._bound(
+                    f"{name}-{index}-{sub}",
+                    f,
+                    choices_key=f"{name}.{sub}",
+                    initial=row_initial,
+                    initial_key=sub,
+                    errors=errors.get(sub, []),
+                    bound=values is not None,
+                )
+                for sub, f in child.fields.items()
+                if not f.read_only
+            }
+            rows.append(BoundRow(index=index, cells=cells))
+        return rows
+
+    def _bound(
+        self,
+        name: str,
+        f: serializers.Field,
+        *,
+        choices_key: str | None = None,
+        initial: Mapping[str, Any] | None = None,
+        initial_key: str | None = None,
+        errors: list[str] | None = None,
+        bound: bool | None = None,
+    ) -> BoundInput:
         html_name = f"{self.prefix}-{name}" if self.prefix else name
         kind = _kind(f)
+        choices_key = choices_key or name
+        initial = self.initial if initial is None else initial
+        initial_key = initial_key or name
+        bound = self.is_bound if bound is None else bound
+        errors = self._errors.get(name, []) if errors is None else errors
+        if kind == "rows":
+            child = _row_serializer(f)
+            assert child is not None
+            return BoundInput(
+                name=name,
+                html_name=html_name,
+                id=f"id_{html_name}",
+                label=str(f.label or name),
+                kind=kind,
+                required=bool(f.required),
+                help_text=str(f.help_text or ""),
+                errors=errors,
+                rows=self._bound_rows(name, child),
+            )
         # A narrowed list that is empty offers nothing (not the field's whole queryset).
-        choices = self.choices[name] if name in self.choices else _choices_of(f)
-        if name in self.choices and kind == "text":
+        choices = self.choices[choices_key] if choices_key in self.choices else _choices_of(f)
+        if choices_key in self.choices and kind in ("text", "number"):
             kind = "checkboxes" if isinstance(f, serializers.ListField) else "select"
-        if self.is_bound:
+        if bound:
             values = self._raw.getlist(name)
             value = values[0] if values else ""
             chosen = set(values)
         else:
-            start = self.initial.get(name, f.initial if f.initial is not None else None)
+            start = initial.get(initial_key, f.initial if f.initial is not None else None)
             if start is None and f.default is not empty and not callable(f.default):
                 start = f.default
             if isinstance(start, list | tuple | set):
@@ -291,10 +458,10 @@ class ActionForm:
                 chosen = {value} if value else set()
         if kind == "checkbox":
             value = "true"
-            if self.is_bound:
+            if bound:
                 chosen = {"true"} if self._raw.get(name, "").lower() in ("true", "on", "1", "yes") else set()
             else:
-                start = self.initial.get(name, f.default if f.default is not empty else False)
+                start = initial.get(initial_key, f.default if f.default is not empty else False)
                 chosen = {"true"} if start is True else set()
         return BoundInput(
             name=name,
@@ -308,5 +475,5 @@ class ActionForm:
             chosen=chosen,
             choices=choices,
             attrs=_attrs(f),
-            errors=self._errors.get(name, []),
+            errors=errors,
         )

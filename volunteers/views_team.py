@@ -47,12 +47,6 @@ from volunteers.services import (
 STATUS_STEPS = {"reject": volunteer_reject, "suspend": volunteer_suspend, "retire": volunteer_retire}
 
 
-def _page_key(request: HttpRequest, key: str) -> str | None:
-    """A form's one-time key: a double tap does the thing once (the services scope it to the
-    person and the action, ``governance.idempotency``)."""
-    return (key or "").strip() or None
-
-
 def action_page(
     request: HttpRequest,
     name: str,
@@ -143,7 +137,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> Any:
         team = d.pop("team")
-        key = _page_key(request, d.pop("request_key", ""))
+        key = d.pop("request_key", "")
         d["kind"] = d.pop("task_type")
         if team.pk not in {t.pk for t in teams}:
             raise PermissionDenied(_("You may not publish tasks for this team."))
@@ -284,7 +278,7 @@ def shop_new(request: HttpRequest) -> HttpResponse:
         raise Http404
 
     def call(d: dict[str, Any]) -> Any:
-        key = _page_key(request, d.pop("request_key", ""))
+        key = d.pop("request_key", "")
         return reward_item_create(actor=request.user, idempotency_key=key, **d)
 
     return action_page(
@@ -314,7 +308,7 @@ def shop_restock(request: HttpRequest, item_id: int) -> HttpResponse:
         request,
         "volunteers.reward_item.restock",
         call=lambda d: reward_item_restock(
-            actor=request.user, item=item, add=d["add"], idempotency_key=_page_key(request, d["request_key"])
+            actor=request.user, item=item, add=d["add"], idempotency_key=d["request_key"]
         ),
         done=lambda i: _("Restocked: %(name)s, %(stock)s in stock.") % {"name": i.name, "stock": i.stock},
         back=reverse("volunteers:team-shop"),

@@ -13,11 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from disputes.api import serializers as s
-from disputes.api.views import IDEMPOTENCY_KEY, idempotency_key
+from disputes.api.views import IDEMPOTENCY_KEY
 from disputes.models import ScreeningAssignment, ScreeningCampaign, ScreeningVisit
 from disputes.selectors import assignments_visible_to, campaigns_visible_to
 from disputes.services import campaign_assign, campaign_create, visit_record
 from governance.actors import Actor
+from governance.idempotency import key_of
 
 
 def _assignments() -> QuerySet[ScreeningAssignment]:
@@ -108,7 +109,7 @@ class ScreeningAssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet)
             category=data["category"],
             summary=data["summary"],
             parties=[s.party_input(p) for p in data["parties"]],
-            idempotency_key=idempotency_key(request),
+            idempotency_key=key_of(request),
         )
         visit = ScreeningVisit.objects.select_related("dispute").get(pk=visit.pk)
         # A retry answers as the first request did: 201 and the same visit.

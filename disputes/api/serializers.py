@@ -37,7 +37,9 @@ from disputes.models import (
 from disputes.selectors import LedgerQuery, user_may_manage, user_may_mediate, user_may_unmask_parties
 from disputes.services import PartyInput, TermInput, Triage
 from disputes.services.registration import PERSON_TRIGGERS
+from governance.api.serializers import request_key_field
 from governance.models import Agency, Region
+from governance.pii import validate_mobile, validate_resident_id
 from governance.spreadsheets import MAX_UPLOAD_BYTES
 
 TEXT = 500
@@ -302,8 +304,14 @@ class PartyInputSerializer(serializers.Serializer):
         label=_("Kind"), choices=Party.Kind.choices, required=False, default=Party.Kind.PERSON
     )
     name = serializers.CharField(label=_("Name"), max_length=100)
-    phone = _text(20, label=_("Mobile phone"), help_text=_("Stored encrypted, shown masked."))
-    id_number = _text(18, label=_("ID number"), help_text=_("Stored encrypted, shown masked."))
+    phone = _text(
+        20, label=_("Mobile phone"), help_text=_("Stored encrypted, shown masked."), validators=[validate_mobile],
+        style={"inputmode": "tel", "autocomplete": "off"},
+    )  # fmt: skip
+    id_number = _text(
+        18, label=_("ID number"), help_text=_("Stored encrypted, shown masked."),
+        validators=[validate_resident_id], style={"autocomplete": "off"},
+    )  # fmt: skip
     household_code = _text(30, label=_("Household number"))
     village = _text(
         12, label=_("Village code"), help_text=_("Code of the party's village, if not the case's.")
@@ -348,6 +356,17 @@ class DisputeRegisterSerializer(serializers.Serializer):
     parties = PartyInputSerializer(
         many=True, label=_("Parties"), help_text=_("At least one applicant and one respondent.")
     )
+    request_key = request_key_field()
+
+
+def register_input(data: dict[str, Any]) -> dict[str, Any]:
+    """The service's arguments (``dispute_register``) from a validated registration, but the key."""
+    values = dict(data)
+    values.pop("request_key", None)
+    values["village_code"] = values.pop("village")
+    values["grid_id"] = values.pop("grid")
+    values["parties"] = [party_input(p) for p in values["parties"]]
+    return values
 
 
 class TriageSerializer(serializers.Serializer):
@@ -520,7 +539,7 @@ def term_input(data: dict[str, Any]) -> TermInput:
 class AgreementDraftSerializer(serializers.Serializer):
     facts = serializers.CharField(label=_("Facts of the dispute"), max_length=5000)
     responsibilities = serializers.CharField(label=_("Each side's responsibility"), max_length=5000)
-    terms = TermInputSerializer(many=True, allow_empty=True, label=_("Terms"))
+    terms = TermInputSerializer(many=True, required=False, default=list, label=_("Terms"))
 
 
 class SignSerializer(serializers.Serializer):

@@ -62,27 +62,12 @@ from disputes.services import (
     session_record,
 )
 from governance.actors import Actor
-from governance.api.serializers import UnmaskedSerializer
+from governance.api.serializers import IDEMPOTENCY_KEY, UnmaskedSerializer
 from governance.errors import NotFound, PermissionDenied
 from governance.idempotency import key_of, replay_headers
 from governance.models import Region
 from governance.models.regions import path_ancestors
 from governance.selectors import jurisdiction_for
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Your own key for this request: sent again with the same request (a retry), it gets "
-    "the first answer and nothing is written twice; with another request, 422.",
-)
-
-
-def idempotency_key(request: Request) -> str | None:
-    """The caller's Idempotency-Key; the services scope it to him and to the action
-    (``governance.idempotency``), so another person's key neither returns his record nor blocks
-    one's own."""
-    return key_of(request) or None
 
 
 def case_detail(dispute_pk: int) -> Dispute:
@@ -184,19 +169,7 @@ class DisputeViewSet(viewsets.GenericViewSet):
         Idempotency-Key answers the first case (201 again) and writes nothing."""
         data = self._input(s.DisputeRegisterSerializer)
         dispute, created = dispute_register(
-            actor=self.actor,
-            channel=data["channel"],
-            category=data["category"],
-            village_code=data["village"],
-            summary=data["summary"],
-            description=data["description"],
-            amount=data["amount"],
-            people_involved=data["people_involved"],
-            risk=data["risk"],
-            government_party=data["government_party"],
-            grid_id=data["grid"],
-            parties=[s.party_input(p) for p in data["parties"]],
-            idempotency_key=idempotency_key(request),
+            actor=self.actor, **s.register_input(data), idempotency_key=key_of(request, data["request_key"])
         )
         return self._case(dispute, status.HTTP_201_CREATED, headers=replay_headers(created))
 

@@ -2,9 +2,34 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from governance.models import Agency, Membership, Notification, Profile, Region
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Your own key for this request: sent again with the same request (a retry), it gets "
+    "the first answer (with Idempotent-Replayed: true) and nothing is written twice; with another "
+    "request, 422.",
+)
+
+
+def request_key_field() -> serializers.CharField:
+    """The hidden key a page sends with a write, drawn when the form is shown: the same form sent
+    twice (a double tap, a resent page) does the thing once. Through the API the Idempotency-Key
+    header does the same; ``governance.idempotency.key_of`` reads either."""
+    return serializers.CharField(
+        label=_("Request key"),
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        style={"input_type": "hidden"},
+        help_text="Sent again with a retry: nothing is done twice (the Idempotency-Key header does the same).",
+    )
 
 
 class RegionSerializer(serializers.ModelSerializer):

@@ -14,6 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.api.serializers import IDEMPOTENCY_KEY
 from governance.errors import NotFound
 from governance.idempotency import key_of, replay_headers
 from governance.models import Region
@@ -30,13 +31,6 @@ from peace_index.selectors import (
 )
 
 MONTH = OpenApiParameter("month", str, description="YYYY-MM; the latest scored month when omitted.")
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Your own key for this delivery: a retry with the same delivery imports nothing twice; "
-    "the same key with another delivery answers 422.",
-)
 L = Region.Level
 
 

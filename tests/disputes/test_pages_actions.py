@@ -199,7 +199,7 @@ def test_a_session_is_recorded_and_a_missing_field_is_shown(w, client):
         client, d, "session", kind="mediation", held_at=held, place="调解室", attendees="双方", minutes=""
     )
     assert bad.status_code == 400
-    assert "This field may not be blank." in error_of(bad, "session-minutes")
+    assert "This field is required." in error_of(bad, "session-minutes")
     assert Session.objects.filter(dispute=d).count() == 1
     good = act(
         client,

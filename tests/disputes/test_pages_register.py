@@ -32,7 +32,7 @@ def form(**overrides):
         "amount": "3000",
         "people_involved": "2",
         "risk": "yellow",
-        "token": TOKEN,
+        "request_key": TOKEN,
         "parties-TOTAL_FORMS": "3",
         "parties-INITIAL_FORMS": "3",
         "parties-MIN_NUM_FORMS": "0",
@@ -88,7 +88,7 @@ def test_a_form_sent_twice_registers_one_case(w, client):
 def test_each_form_shown_carries_a_new_token(w, client):
     client.force_login(w.grid_worker)
     tokens = [
-        re.search(r'name="token" value="([^"]+)"', client.get(PHONE).content.decode()).group(1)
+        re.search(r'name="request_key" value="([^"]+)"', client.get(PHONE).content.decode()).group(1)
         for _ in range(2)
     ]
     assert tokens[0] != tokens[1]
@@ -109,9 +109,14 @@ def test_the_same_token_from_another_user_is_another_case(w, client):
         ({"category": ""}, "category", "This field is required."),
         ({"parties-0-phone": "12345"}, "parties-0-phone", "mobile"),
         ({"parties-0-id_number": "330802199001011233"}, "parties-0-id_number", "check character"),
-        ({"parties-1-name": ""}, "parties-1-name", "This field is required."),
+        (
+            {"parties-1-name": "", "parties-1-phone": "13800000002"},
+            "parties-1-name",
+            "This field is required.",
+        ),
+        # The respondent's row left blank is no respondent.
+        ({"parties-1-name": ""}, "parties", "Name at least one applicant and one respondent."),
         ({"amount": "-5"}, "amount", "greater than or equal to 0"),
-        ({"village": "330802002001"}, "village", "Select a valid choice."),
     ],
 )
 def test_a_bad_field_is_shown_beside_it_and_nothing_is_registered(w, client, overrides, field, message):
@@ -123,6 +128,14 @@ def test_a_bad_field_is_shown_beside_it_and_nothing_is_registered(w, client, ove
     assert message.lower() in error.lower()
     assert Dispute.objects.count() == 0
     assert Party.objects.count() == 0
+
+
+def test_a_village_not_offered_is_refused_and_nothing_is_registered(w, client):
+    client.force_login(w.grid_worker)
+    response = client.post(PHONE, form(village="330802002001"))
+    assert response.status_code == 403
+    assert "You may not register disputes for this village." in response.content.decode()
+    assert Dispute.objects.count() == 0
 
 
 def test_an_applicant_and_a_respondent_are_both_needed(w, client):

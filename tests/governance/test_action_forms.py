@@ -104,3 +104,92 @@ def test_fields_the_page_fills_itself_are_never_read_from_the_request():
     assert form.is_valid()
     assert form.validated_data["agencies"] == [3]
     assert [f.name for f in form] == ["urgency", "reason", "public"]
+
+
+def test_an_excluded_field_without_a_value_of_the_page_is_not_read_either():
+    data = post(agencies=["9"], urgency=["routine"], reason=["fence"], public=["on"])
+    form = ActionForm(ACTION, data=data, exclude=["public"])
+    assert form.is_valid()
+    assert form.validated_data["public"] is False
+
+
+def test_an_input_left_empty_is_a_field_not_given():
+    form = ActionForm(ACTION, data=post(agencies=["3"], urgency=[""], reason=["  "]))
+    assert not form.is_valid()
+    assert form.errors == {"urgency": ["This field is required."], "reason": ["This field is required."]}
+
+
+class ItemInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("a", "A"), ("b", "B")], default="a", label="Kind")
+    owner = serializers.IntegerField(label="Owner")
+    text = serializers.CharField(max_length=5, label="Text")
+    note = serializers.CharField(max_length=20, required=False, allow_blank=True, default="", label="Note")
+
+
+class ListInput(serializers.Serializer):
+    title = serializers.CharField(max_length=20, label="Title")
+    items = ItemInput(many=True, label="Items")
+
+
+ROWS = Action(
+    name="tests.rows", label="Rows", input=ListInput, service=lambda **kw: kw, right="anyone",
+    api="summons-list", page="stations:dashboard",
+)  # fmt: skip
+
+
+def test_rows_are_read_as_a_list_and_blank_rows_are_skipped():
+    data = post(
+        title=["list"],
+        **{"items-0-kind": ["b"], "items-0-owner": ["7"], "items-0-text": ["ab"]},
+        # A row whose only value is the choice the page preset is a row left blank.
+        **{"items-1-kind": ["a"], "items-1-owner": [""], "items-1-text": [""], "items-1-note": [""]},
+        **{"items-2-kind": ["a"], "items-2-owner": ["8"], "items-2-text": ["cd"], "items-2-note": ["x"]},
+    )
+    form = ActionForm(ROWS, data=data)
+    assert form.is_valid(), form.errors
+    assert [dict(i) for i in form.validated_data["items"]] == [
+        {"kind": "b", "owner": 7, "text": "ab", "note": ""},
+        {"kind": "a", "owner": 8, "text": "cd", "note": "x"},
+    ]
+
+
+def test_a_rows_errors_stand_on_its_own_inputs_and_every_row_is_drawn_again():
+    values = {
+        "title": ["list"],
+        **{"items-0-owner": ["7"], "items-0-text": ["ab"]},
+        **{"items-1-owner": [""], "items-1-text": [""]},
+        **{"items-2-owner": [""], "items-2-text": ["toolong"]},
+    }
+    form = ActionForm(ROWS, data=post(**{f"p-{k}": v for k, v in values.items()}), prefix="p")
+    assert not form.is_valid()
+    rows = form.fields["items"].rows
+    assert [r.index for r in rows] == [0, 1, 2]
+    assert not rows[0].errors and not rows[1].errors
+    assert rows[2].cells["owner"].errors == ["This field is required."]
+    assert rows[2].cells["text"].errors == ["Ensure this field has no more than 5 characters."]
+    assert rows[2].cells["text"].value == "toolong"
+    assert rows[2].cells["text"].html_name == "p-items-2-text"
+    assert form.errors["items"] == ["Correct the rows marked below."]
+    html = render_to_string("governance/_action_form.html", {"form": form, "action": "/x/"})
+    assert 'name="p-items-2-text"' in html and 'data-field="items-2-owner"' in html
+
+
+def test_rows_start_from_the_pages_values_with_blank_rows_under_them():
+    form = ActionForm(
+        ROWS,
+        initial={"items": [{"kind": "b", "owner": 3, "text": "x"}]},
+        extra_rows={"items": 2},
+        choices={"items.owner": [(3, "Zhang"), (4, "Li")]},
+    )
+    rows = form.fields["items"].rows
+    assert len(rows) == 3
+    assert (rows[0].cells["kind"].value, rows[0].cells["owner"].value) == ("b", "3")
+    assert rows[0].cells["owner"].kind == "select"
+    assert rows[0].cells["owner"].choices == [("3", "Zhang"), ("4", "Li")]
+    assert rows[2].cells["text"].value == ""
+
+
+def test_no_row_at_all_is_the_lists_own_error():
+    form = ActionForm(ROWS, data=post(title=["list"], **{"items-0-owner": [""], "items-0-text": [""]}))
+    assert not form.is_valid()
+    assert form.errors == {"items": ["This field is required."]}

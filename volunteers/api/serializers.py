@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.api.serializers import request_key_field
 from governance.models import Agency
 from volunteers.models import (
     Claim,
@@ -21,19 +22,6 @@ from volunteers.models import (
     Team,
     Volunteer,
 )
-
-
-def request_key_field() -> serializers.CharField:
-    """The hidden key a page sends with a write (a retried form does nothing twice)."""
-    return serializers.CharField(
-        label=_("Request key"),
-        max_length=60,
-        required=False,
-        allow_blank=True,
-        default="",
-        style={"input_type": "hidden"},
-        help_text="Sent again with a retry: nothing is done twice (the Idempotency-Key header does the same).",
-    )
 
 
 class TeamSerializer(serializers.ModelSerializer):

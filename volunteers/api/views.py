@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from governance.api.serializers import UnmaskedSerializer
+from governance.api.serializers import IDEMPOTENCY_KEY, UnmaskedSerializer
 from governance.errors import NotFound
 from governance.idempotency import key_of, replay_headers
 from volunteers.api import serializers as s
@@ -67,20 +67,6 @@ from volunteers.services import (
     volunteer_unmask,
     volunteer_vet,
 )
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Your own key for this request: sent again with the same request (a retry), it gets "
-    "the first answer and nothing is written twice; with another request, 422.",
-)
-
-
-def idempotency_key(request: Request, body_key: str = "") -> str | None:
-    """The caller's Idempotency-Key (the header, else the body's ``request_key``); the services
-    scope it to him and to the action (``governance.idempotency``)."""
-    return key_of(request, body_key) or None
 
 
 def _input(request: Request, serializer_class: type) -> dict[str, Any]:
@@ -228,7 +214,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request) -> Response:
         """Publish a task for a team (at least two people: volunteers work in pairs)."""
         data = _input(request, s.VolunteerTaskInputSerializer)
-        key = idempotency_key(request, data.pop("request_key", ""))
+        key = key_of(request, data.pop("request_key", ""))
         team = data.pop("team")
         data["kind"] = data.pop("task_type")
         task, created = task_publish(
@@ -344,7 +330,7 @@ class RewardItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def redeem(self, request: Request, pk: str) -> Response:
         """Reserve one unit and its price in points, in one transaction."""
         redemption = redemption_reserve(
-            actor=request.user, item=self.get_object(), idempotency_key=idempotency_key(request)
+            actor=request.user, item=self.get_object(), idempotency_key=key_of(request)
         )
         return Response(s.RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED)
 
@@ -367,7 +353,7 @@ class ShopItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request: Request) -> Response:
         """Put an item on sale at its price in points, with its first stock."""
         data = _input(request, s.RewardItemCreateSerializer)
-        key = idempotency_key(request, data.pop("request_key", ""))
+        key = key_of(request, data.pop("request_key", ""))
         item = reward_item_create(actor=request.user, idempotency_key=key, **data)
         return Response(s.RewardItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
@@ -383,7 +369,7 @@ class ShopItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=request.user,
             item=item,
             add=data["add"],
-            idempotency_key=idempotency_key(request, data["request_key"]),
+            idempotency_key=key_of(request, data["request_key"]),
         )
         return Response(s.RewardItemSerializer(item).data)
 
