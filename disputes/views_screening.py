@@ -4,44 +4,29 @@ dispute of the campaign."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+import uuid
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from disputes.models import Category, ScreeningAssignment, ScreeningCampaign, ScreeningVisit
+from disputes.api.serializers import visit_input
+from disputes.models import Party, ScreeningAssignment, ScreeningVisit
 from disputes.selectors import assignments_visible_to, campaigns_visible_to
-from disputes.services import PartyInput, campaign_assign, campaign_create, visit_record
+from disputes.services import campaign_assign, campaign_create, visit_record
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.actors import Actor
-from governance.errors import DomainError, form_add_domain_error
 from governance.models import Membership, Region
 from governance.selectors import jurisdiction_for
 
-_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
-
-class CampaignForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    season = forms.ChoiceField(label=gettext_lazy("Season"), choices=ScreeningCampaign.Season.choices)
-    region = forms.ChoiceField(label=gettext_lazy("Area"))
-    starts_on = forms.DateField(label=gettext_lazy("Starts"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=gettext_lazy("Ends"), widget=forms.DateInput(attrs={"type": "date"}))
-    focus = forms.CharField(label=gettext_lazy("Focus"), max_length=300, required=False)
-
-    def __init__(self, *args: Any, areas: list[Region], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["region"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(r.code, r.name) for r in areas]
+def _posted(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
 
 
 def _manageable_areas(user: Actor) -> list[Region]:
@@ -59,50 +44,28 @@ def _manageable_areas(user: Actor) -> list[Region]:
 @login_required
 def campaigns(request: HttpRequest) -> HttpResponse:
     areas = _manageable_areas(request.user)
-    form = CampaignForm(request.POST or None, areas=areas)
-    if request.method == "POST":
-        if not areas:
-            raise Http404
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                campaign = campaign_create(
-                    actor=request.user,
-                    name=data["name"],
-                    season=data["season"],
-                    region=Region.objects.get(code=data["region"]),
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    focus=data["focus"],
-                )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Campaign created."))
-                return redirect("disputes:campaign", campaign_id=campaign.pk)
+    if request.method == "POST" and not areas:
+        raise Http404
+    form = ActionForm(
+        action_named("disputes.screening.create"),
+        data=_posted(request),
+        choices={"region": [(r.code, r.name) for r in areas]},
+    )
+    if form.submit(lambda d: campaign_create(actor=request.user, **d)):
+        messages.success(request, _("Campaign created."))
+        return redirect("disputes:campaign", campaign_id=form.result.pk)
     listed = campaigns_visible_to(request.user).annotate(
         villages=Count("assignments", distinct=True), visits=Count("assignments__visits", distinct=True)
     )
-    return render(request, "disputes/campaigns.html", {"campaigns": listed, "form": form if areas else None})
+    return render(
+        request,
+        "disputes/campaigns.html",
+        {"campaigns": listed, "form": form if areas else None},
+        status=form.status if form.is_bound else 200,
+    )
 
 
-class AssignForm(forms.Form):
-    village = forms.ChoiceField(label=gettext_lazy("Village"))
-    worker = forms.ChoiceField(label=gettext_lazy("Grid worker"))
-    households = forms.IntegerField(label=gettext_lazy("Households to visit"), min_value=1, max_value=100_000)
-
-    def __init__(
-        self, *args: Any, villages: list[Region], workers: list[tuple[int, str]], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        village = self.fields["village"]
-        worker = self.fields["worker"]
-        assert isinstance(village, forms.ChoiceField) and isinstance(worker, forms.ChoiceField)
-        village.choices = [(v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages]
-        worker.choices = workers
-
-
-def _workers_under(region: Region) -> list[tuple[int, str]]:
+def _workers_under(region: Region) -> list[tuple[str, str]]:
     memberships = (
         Membership.objects.filter(
             role__in=[Membership.Role.GRID_WORKER, Membership.Role.VILLAGE_CADRE],
@@ -112,11 +75,11 @@ def _workers_under(region: Region) -> list[tuple[int, str]]:
         .select_related("user__profile", "scope")
         .order_by("scope__code", "user_id")
     )
-    seen: dict[int, str] = {}
+    seen: dict[str, str] = {}
     for m in memberships:
         profile = getattr(m.user, "profile", None)
         seen.setdefault(
-            m.user_id,
+            m.user.username,
             f"{m.scope.name if m.scope else ''} · {profile.real_name if profile else m.user.username}",
         )
     return list(seen.items())
@@ -131,24 +94,19 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
         .select_related("parent")
         .order_by("code")
     )
-    form = AssignForm(request.POST or None, villages=villages, workers=_workers_under(item.region))
-    if request.method == "POST":
-        if not may_manage:
-            raise Http404
-        if form.is_valid():
-            try:
-                campaign_assign(
-                    actor=request.user,
-                    campaign=item,
-                    village=Region.objects.get(code=form.cleaned_data["village"]),
-                    worker=User.objects.get(pk=form.cleaned_data["worker"]),
-                    households=form.cleaned_data["households"],
-                )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Village assigned."))
-                return redirect("disputes:campaign", campaign_id=item.pk)
+    if request.method == "POST" and not may_manage:
+        raise Http404
+    form = ActionForm(
+        action_named("disputes.screening.assign"),
+        data=_posted(request),
+        choices={
+            "village": [(v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages],
+            "worker": _workers_under(item.region),
+        },
+    )
+    if form.submit(lambda d: campaign_assign(actor=request.user, campaign=item, **d)):
+        messages.success(request, _("Village assigned."))
+        return redirect("disputes:campaign", campaign_id=item.pk)
     assignments = (
         item.assignments.select_related("village__parent", "worker__profile")
         .annotate(
@@ -164,21 +122,12 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request,
         "disputes/campaign.html",
         {"campaign": item, "assignments": assignments, "form": form if may_manage else None},
+        status=form.status if form.is_bound else 200,
     )
 
 
-class VisitForm(forms.Form):
-    household = forms.CharField(label=gettext_lazy("Household"), max_length=100)
-    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=ScreeningVisit.Result.choices)
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-    category = forms.ChoiceField(
-        label=gettext_lazy("Category"), choices=[("", "—"), *Category.choices], required=False
-    )
-    summary = forms.CharField(label=gettext_lazy("The dispute in one line"), max_length=200, required=False)
-    applicant = forms.CharField(label=gettext_lazy("Applicant"), max_length=100, required=False)
-    applicant_phone = forms.CharField(label=gettext_lazy("Applicant's phone"), max_length=20, required=False)
-    respondent = forms.CharField(label=gettext_lazy("Respondent"), max_length=100, required=False)
-    idempotency_key = forms.CharField(max_length=64, required=False)
+# A finding names its two sides; more parties are added on the case page.
+FINDING_PARTIES = [{"role": Party.Role.APPLICANT}, {"role": Party.Role.RESPONDENT}]
 
 
 @login_required
@@ -189,36 +138,22 @@ def visit(request: HttpRequest, assignment_id: int) -> HttpResponse:
         pk=assignment_id,
         worker_id=request.user.pk,
     )
-    form = VisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        key = data["idempotency_key"] if _KEY.match(data["idempotency_key"] or "") else None
-        parties = []
-        if data["result"] == ScreeningVisit.Result.FINDING:
-            parties = [
-                PartyInput(role="applicant", name=data["applicant"], phone=data["applicant_phone"]),
-                PartyInput(role="respondent", name=data["respondent"]),
-            ]
-        try:
-            recorded = visit_record(
-                actor=request.user,
-                assignment=assignment,
-                household=data["household"],
-                result=data["result"],
-                note=data["note"],
-                category=data["category"],
-                summary=data["summary"],
-                parties=parties,
-                idempotency_key=key,
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
+    form = ActionForm(
+        action_named("disputes.screening.visit"),
+        data=_posted(request),
+        # Drawn with the page: a double tap or a resend records one visit.
+        initial={"parties": FINDING_PARTIES, "request_key": uuid.uuid4().hex},
+    )
+    if form.submit(
+        lambda d: visit_record(
+            actor=request.user, assignment=assignment, **visit_input(d), idempotency_key=d["request_key"]
+        )
+    ):
+        if form.result.dispute_id:
+            messages.success(request, _("Visit recorded; the dispute was registered."))
         else:
-            if recorded.dispute_id:
-                messages.success(request, _("Visit recorded; the dispute was registered."))
-            else:
-                messages.success(request, _("Visit recorded."))
-            return redirect("disputes:visit", assignment_id=assignment.pk)
+            messages.success(request, _("Visit recorded."))
+        return redirect("disputes:visit", assignment_id=assignment.pk)
     visits = assignment.visits.select_related("dispute").order_by("-visited_at")[:30]
     return render(
         request,
@@ -230,6 +165,7 @@ def visit(request: HttpRequest, assignment_id: int) -> HttpResponse:
             "visited": assignment.visits.count(),
             "today": timezone.localdate(),
         },
+        status=form.status if form.is_bound else 200,
     )
 
 

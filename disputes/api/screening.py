@@ -103,13 +103,8 @@ class ScreeningAssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet)
         visit = visit_record(
             actor=request.user,
             assignment=assignment,
-            household=data["household"],
-            result=data["result"],
-            note=data["note"],
-            category=data["category"],
-            summary=data["summary"],
-            parties=[s.party_input(p) for p in data["parties"]],
-            idempotency_key=key_of(request),
+            **s.visit_input(data),
+            idempotency_key=key_of(request, data["request_key"]),
         )
         visit = ScreeningVisit.objects.select_related("dispute").get(pk=visit.pk)
         # A retry answers as the first request did: 201 and the same visit.

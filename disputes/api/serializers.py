@@ -748,6 +748,15 @@ class VisitInputSerializer(serializers.Serializer):
     parties = PartyInputSerializer(
         many=True, required=False, default=list, label=_("Parties"), help_text=_("For a finding.")
     )
+    request_key = request_key_field()
+
+
+def visit_input(data: dict[str, Any]) -> dict[str, Any]:
+    """The service's arguments (``visit_record``) from a validated visit, but the key."""
+    values = dict(data)
+    values.pop("request_key", None)
+    values["parties"] = [party_input(p) for p in values["parties"]]
+    return values
 
 
 class VisitSerializer(serializers.ModelSerializer):

@@ -119,12 +119,24 @@ def test_the_grid_worker_records_visits_on_the_phone_page(client) -> None:
     assert mine.status_code == 200 and "春季土地纠纷排查" in mine.content.decode()
     url = reverse("disputes:visit", args=[assignment.pk])
     bad = client.post(url, {"household": "", "result": "nothing"})
-    assert bad.status_code == 200 and 'data-testid="error-household"' in bad.content.decode()
+    assert bad.status_code == 400 and 'data-field="household"' in bad.content.decode()
     assert ScreeningVisit.objects.count() == 0
-    ok = client.post(url, {"household": "3组5号", "result": "nothing", "idempotency_key": "k-12345678"})
+    ok = client.post(url, {"household": "3组5号", "result": "nothing", "request_key": "k-12345678"})
     assert ok.status_code == 302
-    client.post(url, {"household": "3组5号", "result": "nothing", "idempotency_key": "k-12345678"})
+    client.post(url, {"household": "3组5号", "result": "nothing", "request_key": "k-12345678"})
     assert ScreeningVisit.objects.count() == 1
+    finding = client.post(
+        url,
+        {"household": "3组6号", "result": "finding", "category": "land", "summary": "地界纠纷",
+         "parties-0-role": "applicant", "parties-0-name": "王五",
+         "parties-1-role": "respondent", "parties-1-name": "", "parties-1-phone": "12345"},
+    )  # fmt: skip
+    # Each side's mistake stands on its own input, in words (no "2: name:" of field keys).
+    html = finding.content.decode()
+    assert finding.status_code == 400 and ScreeningVisit.objects.count() == 1
+    assert "This field is required." in html.split('data-field="parties-1-name"')[1].split("</div>")[0]
+    assert "mobile" in html.split('data-field="parties-1-phone"')[1].split("</div>")[0].lower()
+    assert ": name:" not in html
     # Someone else's assignment is not found.
     client.login(username=w.officer.username, password=PASSWORD)
     assert client.get(url).status_code == 404
@@ -146,7 +158,7 @@ def test_the_township_official_creates_a_campaign_and_assigns_villages_on_the_pa
     )
     page = client.post(
         reverse("disputes:campaign", args=[campaign.pk]),
-        {"village": w.c.village_a1.code, "worker": w.grid_worker.pk, "households": 80},
+        {"village": w.c.village_a1.code, "worker": w.grid_worker.username, "households": 80},
     )
     assert page.status_code == 302 and ScreeningAssignment.objects.filter(households=80).count() == 1
     # A volunteer neither sees the campaign nor may create one.

@@ -260,9 +260,9 @@ RULES: dict[str, dict[str, str]] = {
     "disputes:case-action": {"GET": "n - - - - - - - -", "POST": "n n n n b b n b b"},
     "disputes:party-unmask": {"GET": "n - - - - - - - -", "POST": "n n n n w w n n w"},
     "disputes:agreement-print": {"GET": "n n n n y y n y y", "POST": "n - - - - - - - -"},
-    "disputes:campaigns": {"GET": "n y y y y y y y y", "POST": "n n n y y n y y y"},
-    "disputes:campaign": {"GET": "n n y n y n n y y", "POST": "n n n n y n n y y"},
-    "disputes:visit": {"GET": "n n y n n n n n n", "POST": "n n y n n n n n n"},
+    "disputes:campaigns": {"GET": "n y y y y y y y y", "POST": "n n n b b n b b b"},
+    "disputes:campaign": {"GET": "n n y n y n n y y", "POST": "n n n n b n n b b"},
+    "disputes:visit": {"GET": "n n y n n n n n n", "POST": "n n b n n n n n n"},
     "disputes:my-screening": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
     "disputes:figures": {"GET": "n n n y y n y y y", "POST": "n - - - - - - - -"},
     # --- Volunteer pages -----------------------------------------------------------------------------
