@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -27,10 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.errors import DomainError, PermissionDenied
 from governance.geo import distance_m
 from governance.replicas import replica_ok
-from volunteers.models import Certificate, Claim, Course, Redemption, Task, Team, Volunteer
+from volunteers.models import Certificate, Claim, Course, Redemption, Task, Volunteer
 from volunteers.selectors import (
     Near,
     claims_visible_to,
@@ -314,54 +315,19 @@ def redemption_cancel_view(request: HttpRequest, redemption_id: int) -> HttpResp
     return redirect("volunteers:shop" if own else "volunteers:team")
 
 
-class ApplyForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if name != "record_check_consent":
-                field.widget.attrs["class"] = "form-select" if name == "team" else "form-control"
-
-    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.filter(active=True))
-    real_name = forms.CharField(label=gettext_lazy("Real name"), max_length=50)
-    phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=20)
-    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=20)
-    skills = forms.CharField(label=gettext_lazy("Skills (comma separated)"), max_length=200, required=False)
-    availability = forms.CharField(
-        label=gettext_lazy("When you are available"), max_length=200, required=False
-    )
-    record_check_consent = forms.BooleanField(
-        label=gettext_lazy("I consent to a check of my criminal record"), required=False
-    )
-
-
 @login_required
 def apply(request: HttpRequest) -> HttpResponse:
     if volunteer_of(request.user) is not None:
         return redirect("volunteers:points")
-    form = ApplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            volunteer_apply(
-                actor=request.user,  # type: ignore[arg-type]
-                team=data["team"],
-                real_name=data["real_name"],
-                phone=data["phone"],
-                id_number=data["id_number"],
-                record_check_consent=data["record_check_consent"],
-                skills=[s for s in data["skills"].replace("，", ",").split(",") if s.strip()],
-                availability=data["availability"],
-            )
-        except DomainError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Application sent. The team will contact you."))
-            return redirect("volunteers:points")
-    return render(request, "volunteers/apply.html", {"form": form})
+    form = ActionForm(
+        action_named("volunteers.volunteer.apply"), data=request.POST if request.method == "POST" else None
+    )
+    if form.submit(lambda d: volunteer_apply(actor=request.user, **d)):  # type: ignore[arg-type]
+        messages.success(request, _("Application sent. The team will contact you."))
+        return redirect("volunteers:points")
+    return render(
+        request, "volunteers/apply.html", {"form": form}, status=form.status if form.is_bound else 200
+    )
 
 
 @login_required

@@ -167,7 +167,7 @@ RULES: dict[str, dict[str, str]] = {
     "volunteer-course-detail": {"GET": "n y y y y y y y y"},
     "volunteer-course-quiz": {"POST": "n b b b b b b b b"},
     "volunteers:home": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
-    "volunteers:apply": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
+    "volunteers:apply": {"GET": "n y y y y y y y y", "POST": "n y b b b b b b b"},
     "volunteers:claim": {"GET": "n - - - - - - - -", "POST": "n y n n n n n n n"},
     "volunteers:claims": {"GET": "n y n n n n n n n", "POST": "n y n n n n n n n"},
     "volunteers:check-in": {"GET": "n - - - - - - - -", "POST": "n y n n n n n n n"},

@@ -51,15 +51,28 @@ class VolunteerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WordsField(serializers.ListField):
+    """A list of short words. A page's one text input "急救, 驾驶" (or "急救，驾驶") is the list
+    ["急救", "驾驶"], as the API's JSON list would be."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, str):
+            data = [data]
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            data = [w.strip() for item in data for w in item.replace("，", ",").split(",") if w.strip()]
+        return super().to_internal_value(data)
+
+
 class ApplySerializer(serializers.Serializer):
     team = serializers.PrimaryKeyRelatedField(label=_("Team"), queryset=Team.objects.filter(active=True))
     real_name = serializers.CharField(label=_("Real name"), max_length=50)
     phone = serializers.CharField(label=_("Mobile phone"), max_length=20)
     id_number = serializers.CharField(label=_("ID number"), max_length=20)
     record_check_consent = serializers.BooleanField(label=_("I consent to a check of my criminal record"))
-    skills = serializers.ListField(
-        label=_("Skills"), child=serializers.CharField(max_length=30), required=False, default=list
-    )
+    skills = WordsField(
+        label=_("Skills (comma separated)"), child=serializers.CharField(max_length=30), required=False,
+        default=list,
+    )  # fmt: skip
     availability = serializers.CharField(
         label=_("When you are available"), max_length=200, required=False, allow_blank=True, default=""
     )
