@@ -214,8 +214,6 @@ NEW_CASE_PARTIES = [
     {"role": Party.Role.RESPONDENT},
     {"role": Party.Role.THIRD},
 ]
-# Cases from alerts are opened by the stations app; on these pages a person registers one.
-PERSON_CHANNELS = [(v, label) for v, label in Dispute.Channel.choices if v != Dispute.Channel.ALERT]
 
 
 def _register(request: HttpRequest, action: str, template: str) -> HttpResponse:
@@ -233,7 +231,7 @@ def _register(request: HttpRequest, action: str, template: str) -> HttpResponse:
             # Drawn with the form: the same form sent twice is one case.
             "request_key": uuid.uuid4().hex,
         },
-        choices={"channel": PERSON_CHANNELS, "village": [(v.code, v.label) for v in villages]},
+        choices={"village": [(v.code, v.label) for v in villages]},
         exclude=["grid"],
     )
     if form.submit(

@@ -98,10 +98,11 @@ def _typed(f: serializers.Field) -> bool:
 def _drop_blanks(data: QueryDict, fields: Mapping[str, serializers.Field]) -> None:
     """An input left empty is a field not given (as the API would send it): a required one says
     "This field is required", an optional one takes its default, rather than DRF's messages for an
-    empty string ("may not be blank", '"" is not a valid choice')."""
+    empty string ("may not be blank", '"" is not a valid choice'). A field that takes null keeps its
+    empty input: DRF reads it as None, a value cleared (an override removed, a date unset)."""
     for name, f in fields.items():
         blank = name in data and all(not str(v).strip() for v in data.getlist(name))
-        if blank and not getattr(f, "allow_blank", False):
+        if blank and not getattr(f, "allow_blank", False) and not f.allow_null:
             del data[name]
 
 
@@ -237,7 +238,21 @@ class ActionForm:
         self._row_fields = {n: c for n, f in blank.fields.items() if (c := _row_serializer(f)) is not None}
         self._raw = self._unprefixed(data, files) if data is not None else QueryDict(mutable=True)
         self.serializer = input_class(data=self._raw, context=self._context) if self.is_bound else blank
+        if self.is_bound:
+            self._read_empty_lists()
         self._validated = False
+
+    def _read_empty_lists(self) -> None:
+        """A page draws every row of a list, so none filled in is the empty list (form data has no
+        way to say it), or the list's own "may not be empty" when it must have one."""
+        for name in self._row_fields:
+            if self._rows.get(name):
+                continue
+            field = self.serializer.fields[name]
+            if getattr(field, "allow_empty", True):
+                field.required, field.default = False, list
+            else:
+                field.error_messages["required"] = field.error_messages["empty"]
 
     @property
     def title(self) -> Any:

@@ -331,8 +331,12 @@ def party_input(data: dict[str, Any]) -> PartyInput:
     return PartyInput(village_code=values.pop("village"), **values)
 
 
+# A person registers what they found; a case from an alert is opened by the order's transfer.
+PERSON_CHANNELS = [(v, label) for v, label in Dispute.Channel.choices if v != Dispute.Channel.ALERT]
+
+
 class DisputeRegisterSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(label=_("Found through"), choices=Dispute.Channel.choices)
+    channel = serializers.ChoiceField(label=_("Found through"), choices=PERSON_CHANNELS)
     category = serializers.ChoiceField(label=_("Category"), choices=Category.choices)
     village = serializers.CharField(label=_("Village"), max_length=12, help_text=_("Village code."))
     summary = serializers.CharField(label=_("Summary of the dispute"), max_length=200)
@@ -354,7 +358,10 @@ class DisputeRegisterSerializer(serializers.Serializer):
         label=_("Grid"), required=False, allow_null=True, default=None, help_text=_("Grid id.")
     )
     parties = PartyInputSerializer(
-        many=True, label=_("Parties"), help_text=_("At least one applicant and one respondent.")
+        many=True,
+        allow_empty=False,
+        label=_("Parties"),
+        help_text=_("At least one applicant and one respondent."),
     )
     request_key = request_key_field()
 
@@ -539,7 +546,9 @@ def term_input(data: dict[str, Any]) -> TermInput:
 class AgreementDraftSerializer(serializers.Serializer):
     facts = serializers.CharField(label=_("Facts of the dispute"), max_length=5000)
     responsibilities = serializers.CharField(label=_("Each side's responsibility"), max_length=5000)
-    terms = TermInputSerializer(many=True, required=False, default=list, label=_("Terms"))
+    terms = TermInputSerializer(
+        many=True, label=_("Terms"), help_text=_("The whole list: terms left out are removed.")
+    )
 
 
 class SignSerializer(serializers.Serializer):

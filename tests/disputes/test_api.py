@@ -111,6 +111,9 @@ def test_another_persons_idempotency_key_neither_returns_his_case_nor_blocks_one
         ({"village": "999999999999"}, ["village"]),
         ({"amount": "-1"}, ["amount"]),
         ({"parties": [PARTIES[0]]}, ["parties"]),
+        ({"parties": []}, ["parties"]),
+        # A case from an alert is opened by the order's transfer, never registered by a person.
+        ({"channel": "alert", "parties": [PARTIES[0]]}, ["channel"]),
         ({"parties": [PARTIES[0] | {"phone": "12345"}, PARTIES[1]]}, ["parties"]),
         ({"parties": [PARTIES[0], PARTIES[1] | {"role": "judge"}]}, ["parties"]),
         ({"grid": 999999}, ["grid"]),

@@ -437,6 +437,11 @@ def test_the_agreement_is_drafted_then_rewritten_then_signed(w, api):
     rewritten = api.post(url(dispute, "agreement/"), body | {"facts": "补充事实"}, format="json")
     assert (rewritten.status_code, rewritten.json()["facts"]) == (200, "补充事实")
     assert Obligation.objects.count() == 1
+    # The terms are the whole list: leaving them out is refused, it never wipes them.
+    no_terms = {"facts": "再补充", "responsibilities": "责任"}
+    omitted = api.post(url(dispute, "agreement/"), no_terms, format="json")
+    assert (omitted.status_code, list(errors(omitted)["fields"])) == (400, ["terms"])
+    assert (Obligation.objects.count(), Agreement.objects.get().facts) == (1, "补充事实")
     applicant, respondent = dispute.parties.order_by("id")
     short = api.post(url(dispute, "agreement/sign/"), {"signed_by": [applicant.pk]}, format="json")
     assert short.status_code == 400

@@ -117,6 +117,14 @@ def test_the_same_token_from_another_user_is_another_case(w, client):
         # The respondent's row left blank is no respondent.
         ({"parties-1-name": ""}, "parties", "Name at least one applicant and one respondent."),
         ({"amount": "-5"}, "amount", "greater than or equal to 0"),
+        # Both sides left blank: the list's own message, nothing typed to put it beside.
+        (
+            {"parties-0-name": "", "parties-0-phone": "", "parties-0-id_number": "", "parties-1-name": ""},
+            "parties",
+            "This list may not be empty.",
+        ),
+        # A person never registers a case "from an alert" (that skips naming both sides).
+        ({"channel": "alert", "parties-1-name": ""}, "channel", "not a valid choice"),
     ],
 )
 def test_a_bad_field_is_shown_beside_it_and_nothing_is_registered(w, client, overrides, field, message):

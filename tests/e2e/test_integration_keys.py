@@ -33,7 +33,7 @@ def test_county_admin_issues_a_key_sees_it_once_and_revokes_it(page_factory, liv
     page.select_option("#id_agency", str(c.hotline.pk))
     page.click('[data-testid="issue-key-form-submit"]')
     error = page.locator('[data-testid="field-error"][data-field="name"]')
-    assert error.inner_text() == "该字段不能为空。"
+    assert error.inner_text() == "此项为必填项。"
     assert IntegrationClient.objects.count() == 0
 
     page.fill("#id_name", "柯城区12345热线平台")

@@ -119,6 +119,24 @@ def test_an_input_left_empty_is_a_field_not_given():
     assert form.errors == {"urgency": ["This field is required."], "reason": ["This field is required."]}
 
 
+class ClearableInput(serializers.Serializer):
+    floor = serializers.FloatField(required=False, allow_null=True, label="Floor")
+
+
+def test_an_input_emptied_of_a_field_that_takes_null_is_a_value_cleared():
+    action = Action(
+        name="tests.clear", label="Clear", input=ClearableInput, service=lambda **kw: kw, right="anyone",
+        api="summons-list", page="stations:dashboard",
+    )  # fmt: skip
+    form = ActionForm(action, data=post(floor=[""]))
+    assert form.is_valid(), form.errors
+    assert form.validated_data == {"floor": None}
+    # Not posted at all is not given: the override stays as it was.
+    form = ActionForm(action, data=post())
+    assert form.is_valid(), form.errors
+    assert form.validated_data == {}
+
+
 class ItemInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[("a", "A"), ("b", "B")], default="a", label="Kind")
     owner = serializers.IntegerField(label="Owner")
@@ -189,7 +207,21 @@ def test_rows_start_from_the_pages_values_with_blank_rows_under_them():
     assert rows[2].cells["text"].value == ""
 
 
-def test_no_row_at_all_is_the_lists_own_error():
-    form = ActionForm(ROWS, data=post(title=["list"], **{"items-0-owner": [""], "items-0-text": [""]}))
+def test_no_row_filled_in_is_the_empty_list_or_the_lists_own_error():
+    data = post(title=["list"], **{"items-0-owner": [""], "items-0-text": [""]})
+    form = ActionForm(ROWS, data=data)
+    assert form.is_valid(), form.errors
+    assert form.validated_data == {"title": "list", "items": []}
+
+    class OneAtLeast(serializers.Serializer):
+        items = ItemInput(many=True, allow_empty=False, label="Items")
+
+    action = Action(
+        name="tests.one", label="One", input=OneAtLeast, service=lambda **kw: kw, right="anyone",
+        api="summons-list", page="stations:dashboard",
+    )  # fmt: skip
+    form = ActionForm(action, data=data)
     assert not form.is_valid()
-    assert form.errors == {"items": ["This field is required."]}
+    assert form.errors == {"items": ["This list may not be empty."]}
+    # The declaration itself is untouched: the API still asks for the list.
+    assert OneAtLeast(data={}).is_valid() is False and ListInput(data={"title": "x"}).is_valid() is False
