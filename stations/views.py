@@ -3,6 +3,7 @@ commander board with re-dispatch, the station map and the coverage report."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -20,13 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.errors import DomainError
 from governance.geo import bounding_box, polygons_of
 from governance.models import Agency, Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations import live
-from stations.forms import DeskAlertForm
-from stations.models import ClockBreach, DispatchOrder, Station
+from stations.api.serializers import intake_input
+from stations.models import Alert, ClockBreach, DispatchOrder, Station
 from stations.selectors import (
     board_orders_for,
     commands_over,
@@ -195,6 +198,12 @@ def order_take_step(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("stations:order", order_id=order.pk)
 
 
+# What reaches a desk: a walk-in, the township hotline, a grid worker's or a volunteer's call.
+DESK_CHANNELS = [
+    (c, label) for c, label in Alert.Channel.choices if c in ("walk_in", "hotline", "grid", "volunteer")
+]
+
+
 @login_required
 def alert_new(request: HttpRequest) -> HttpResponse:
     villages = [
@@ -203,18 +212,30 @@ def alert_new(request: HttpRequest) -> HttpResponse:
         .filter(level=Region.Level.VILLAGE)
         .select_related("parent")[:2000]
     ]
-    form = DeskAlertForm(request.POST or None, villages=villages)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = alert_intake(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            messages.success(request, _("Alert registered and dispatched."))
-            return redirect("stations:order", order_id=result.order.pk)
-    return render(request, "stations/alert_new.html", {"form": form})
+    form = ActionForm(
+        action_named("stations.alert.intake"),
+        data=request.POST if request.method == "POST" else None,
+        initial={
+            "channel": Alert.Channel.WALK_IN,
+            "village_code": villages[0][0] if len(villages) == 1 else "",
+            # Drawn with the form: the same form sent twice is one alert.
+            "request_key": uuid.uuid4().hex,
+        },
+        choices={"channel": DESK_CHANNELS, "village_code": [("", ""), *villages]},
+        # Where a phone or a hotline system knows them; the desk names the village and address.
+        exclude=["lng", "lat", "reported_at", "priority"],
+    )
+
+    def register(d: dict[str, Any]) -> Any:
+        values, key = intake_input(d)
+        return alert_intake(actor=request.user, idempotency_key=key, **values)
+
+    if form.submit(register):
+        messages.success(request, _("Alert registered and dispatched."))
+        return redirect("stations:order", order_id=form.result.order.pk)
+    return render(
+        request, "stations/alert_new.html", {"form": form}, status=form.status if form.is_bound else 200
+    )
 
 
 # --- Commander board -------------------------------------------------------------------------

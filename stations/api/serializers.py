@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.api.serializers import request_key_field
 from governance.models import Agency
 from governance.pii import mask_phone, pii_decrypt
 from stations.models import Alert, DispatchOrder, OrderEvent
@@ -49,6 +50,13 @@ class AlertIntakeSerializer(serializers.Serializer):
     priority = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=4, label=_("Priority")
     )
+    request_key = request_key_field()
+
+
+def intake_input(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The service's arguments (``alert_intake``) from a validated alert, and the form's key."""
+    values = dict(data)
+    return values, values.pop("request_key", "")
 
 
 class AlertSerializer(serializers.ModelSerializer):

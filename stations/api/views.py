@@ -17,6 +17,7 @@ from stations.api.serializers import (
     OrderDetailSerializer,
     OrderSerializer,
     StepSerializer,
+    intake_input,
 )
 from stations.models import DispatchOrder, OrderEvent
 from stations.selectors import orders_visible_to
@@ -45,9 +46,8 @@ class AlertViewSet(viewsets.GenericViewSet):
         answer is the dispatch order (201), the same one again for a repeated Idempotency-Key."""
         serializer = AlertIntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = alert_intake(
-            actor=request.user, idempotency_key=key_of(request), **serializer.validated_data
-        )
+        values, body_key = intake_input(serializer.validated_data)
+        result = alert_intake(actor=request.user, idempotency_key=key_of(request, body_key), **values)
         order = DispatchOrder.objects.select_related("alert__village", "station", "accepted_by").get(
             pk=result.order.pk
         )

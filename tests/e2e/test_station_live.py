@@ -9,6 +9,7 @@ from django.utils import translation
 from governance.models import Membership
 from stations.models import DispatchOrder
 from stations.services import alert_intake
+from tests.e2e.conftest import screenshot
 from tests.e2e.test_personas import log_in, only_local
 from tests.governance.factories import county
 from tests.stations.factories import station_for
@@ -56,4 +57,36 @@ def test_new_alert_appears_live_and_is_walked_to_closure(page_factory, live_serv
     assert order.status == DispatchOrder.Status.CLOSED
     assert order.accepted_by == officer
     assert order.outcome == "双方和解，已教育"
+    assert only_local(page, live_server) == []
+
+
+def test_a_walk_in_is_registered_at_the_desk_and_a_bad_phone_is_said_beside_it(page_factory, live_server):
+    c = county()
+    station_for(c)
+    officer = c.person(R.OFFICER, c.station_a, real_name="王警官")
+    page = page_factory(width=1280, height=900)
+    log_in(page, live_server, officer.username)
+    page.click('[data-testid="nav-station"]')
+    page.click('a[href="/stations/alerts/new/"]')
+    page.wait_for_selector('[data-testid="alert-form"]')
+    page.select_option("#id_category", "help")
+    page.fill("#id_summary", "老人走失")
+    page.select_option("#id_village_code", "330802001001")
+    page.fill("#id_address", "新塘社区")
+    page.fill("#id_caller_phone", "123")
+    page.click('[data-testid="alert-form-submit"]')
+    error = page.locator('[data-testid="field-error"][data-field="caller_phone"]')
+    assert "手机号" in error.inner_text()
+    screenshot(page, "desk-alert-refused")
+    assert DispatchOrder.objects.count() == 0
+    # What was typed is still there; the phone is put right and the alert goes to the station.
+    assert page.input_value("#id_summary") == "老人走失"
+    page.fill("#id_caller_phone", "13812345678")
+    page.click('[data-testid="alert-form-submit"]')
+    page.wait_for_selector('[data-testid="steps"]')
+    order = DispatchOrder.objects.get()
+    assert (order.alert.channel, order.alert.summary, order.station.police_agency) == (
+        "walk_in", "老人走失", c.station_a,
+    )  # fmt: skip
+    assert "13812345678" not in page.content()
     assert only_local(page, live_server) == []

@@ -228,7 +228,7 @@ RULES: dict[str, dict[str, str]] = {
     "stations:order": {"GET": "n n n n y n n n n", "POST": "n n n n y n n n n"},
     "stations:order-step": {"GET": "n - - - - - - - -", "POST": "n n n n y n n n n"},
     "stations:order-redispatch": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
-    "stations:alert-new": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
+    "stations:alert-new": {"GET": "n y y y y y y y y", "POST": "n b b b b b b b b"},
     # The whistle's pages: station A's order and its summons, as the API (summons-detail) shows them.
     "stations:order-whistle": {"GET": "n n n n y n n n n", "POST": "n n n n b n n n n"},
     "stations:summons": {"GET": "n n n n y n n n n", "POST": "n n n n y n n n n"},

@@ -79,12 +79,30 @@ def test_desk_form_registers_and_dispatches_or_shows_field_errors(world, client)
         "address": "新塘社区", "caller_phone": "123",
     }  # fmt: skip
     bad = client.post("/stations/alerts/new/", form)
-    assert bad.status_code == 200
-    assert "is-invalid" in bad.content.decode()
+    assert bad.status_code == 400
+    # The service's refusal stands on its own input, in the user's words.
+    error = bad.content.decode().split('data-field="caller_phone"')[1].split("</div>")[0]
+    assert "mobile number" in error
     assert Alert.objects.count() == 0
-    good = client.post("/stations/alerts/new/", form | {"caller_phone": "13812345678"})
+    empty = client.post("/stations/alerts/new/", form | {"summary": "", "village_code": ""})
+    assert empty.status_code == 400
+    assert 'data-field="summary"' in empty.content.decode()
+    good = client.post("/stations/alerts/new/", form | {"caller_phone": "13812345678", "request_key": "k1"})
     assert good.status_code == 302
     assert Alert.objects.get().order.station == world.station
+    # The same form sent again (a double tap) is the same alert.
+    again = client.post("/stations/alerts/new/", form | {"caller_phone": "13812345678", "request_key": "k1"})
+    assert (again.status_code, again["Location"], Alert.objects.count()) == (302, good["Location"], 1)
+
+
+def test_the_desk_form_is_the_declared_intake_with_the_desks_channels(world, client):
+    client.force_login(world.officer)
+    html = client.get("/stations/alerts/new/").content.decode()
+    assert 'name="request_key"' in html and 'type="hidden"' in html
+    assert 'value="walk_in" selected' in html and 'value="110"' not in html
+    # What only a phone or a system knows is not asked at the desk.
+    assert 'name="lng"' not in html and 'name="priority"' not in html
+    assert 'name="village_code"' in html and 'value="330802001001"' in html
 
 
 def test_a_storm_of_open_orders_shows_the_most_urgent_and_counts_the_rest(world, client, monkeypatch):
