@@ -203,7 +203,8 @@ class ActionForm:
 
     A list-of-rows field starts with the rows of ``initial[<field>]`` (a list of dicts) and
     ``extra_rows[<field>]`` blank rows under them; ``choices["<field>.<name>"]`` narrows a choice
-    of its rows."""
+    of its rows. ``error_fields`` puts a service's refusal of a name the page does not draw on an
+    input it does (``{"location": "lng"}``); the rest of such refusals stand above the form."""
 
     def __init__(
         self,
@@ -217,6 +218,7 @@ class ActionForm:
         prefix: str = "",
         exclude: Sequence[str] = (),
         extra_rows: Mapping[str, int] | None = None,
+        error_fields: Mapping[str, str] | None = None,
     ) -> None:
         self.action = action
         self.prefix = prefix
@@ -224,6 +226,7 @@ class ActionForm:
         self.choices = {k: [(str(v), str(label)) for v, label in c] for k, c in (choices or {}).items()}
         self.exclude = set(exclude)
         self.extra_rows = dict(extra_rows or {})
+        self.error_fields = dict(error_fields or {})
         self.is_bound = data is not None
         self._context = dict(context or {})
         self._errors: dict[str, list[str]] = {}
@@ -352,6 +355,7 @@ class ActionForm:
         names = {f.name for f in self}
         placed = False
         for name, messages in exc.fields.items():
+            name = self.error_fields.get(name, name)
             target = name if name in names else NON_FIELD
             self._errors.setdefault(target, []).extend(str(m) for m in messages)
             placed = placed or target != NON_FIELD

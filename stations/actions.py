@@ -35,6 +35,15 @@ declare(
         page="stations:alert-new",
     ),
     Action(
+        name="stations.alert.grid_report",
+        label=_("Send the report"),
+        input=AlertIntakeSerializer,
+        service=alert_intake,
+        right="grid workers, village cadres and township officials, in their area",
+        api="alert-list",
+        page="stations:grid-report",
+    ),
+    Action(
         name="stations.alert.intake_open311",
         label=_("Report through Open311"),
         input=None,  # GeoReport v2's own form fields, read by stations.open311

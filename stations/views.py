@@ -221,9 +221,11 @@ def alert_new(request: HttpRequest) -> HttpResponse:
             # Drawn with the form: the same form sent twice is one alert.
             "request_key": uuid.uuid4().hex,
         },
-        choices={"channel": DESK_CHANNELS, "village_code": [("", ""), *villages]},
+        choices={"channel": DESK_CHANNELS, "village_code": villages},
         # Where a phone or a hotline system knows them; the desk names the village and address.
         exclude=["lng", "lat", "reported_at", "priority"],
+        # Without a point, "where" is the village: the service's word on it stands there.
+        error_fields={"location": "village_code"},
     )
 
     def register(d: dict[str, Any]) -> Any:

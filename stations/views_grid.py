@@ -8,10 +8,9 @@ lines inline, and every write safe to send twice.
 
 from __future__ import annotations
 
-import re
+import uuid
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -19,15 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.action_forms import ActionForm
 from governance.actions import action_named
 from governance.actors import Actor
-from governance.errors import DomainError
 from governance.models import Region
 from governance.selectors import jurisdiction_for, regions_visible_to
+from stations.api.serializers import intake_input
 from stations.models import Alert, Summons, SummonsTarget
 from stations.selectors import GRID_ROLES
 from stations.services import alert_intake
@@ -41,27 +39,6 @@ from stations.views_summons import agency_choices, deadlines, whistle_sent
 
 MY_REPORTS_SHOWN = 20
 WHISTLES_SHOWN = 50
-# A key made in the page: a UUID, or the fallback of browsers without crypto.randomUUID.
-_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-# Intake errors about the point belong next to the "use my location" button.
-_FIELD_OF = {"location": "lng"}
-
-
-class GridReportForm(forms.Form):
-    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=Alert.Category.choices)
-    summary = forms.CharField(label=gettext_lazy("What happened"), max_length=200)
-    village_code = forms.ChoiceField(label=gettext_lazy("Village"))
-    address = forms.CharField(label=gettext_lazy("Address"), max_length=300)
-    description = forms.CharField(label=gettext_lazy("Details"), max_length=4000, required=False)
-    lng = forms.FloatField(required=False)
-    lat = forms.FloatField(required=False)
-    idempotency_key = forms.CharField(max_length=100, required=False)
-
-    def __init__(self, *args: Any, villages: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        village = self.fields["village_code"]
-        assert isinstance(village, forms.ChoiceField)
-        village.choices = villages
 
 
 def _require_grid_user(request: HttpRequest) -> None:
@@ -131,33 +108,46 @@ def _home(
 
 @login_required
 def grid_report(request: HttpRequest) -> HttpResponse:
+    """Report from the grid: what, which village, where, and the phone's point when it gives one."""
     _require_grid_user(request)
-    form = GridReportForm(request.POST or None, villages=_villages(request.user))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        key = data.pop("idempotency_key").strip()
-        try:
-            result = alert_intake(
-                actor=request.user,
-                channel=Alert.Channel.GRID,
-                # The page's key; ``governance.idempotency`` makes it the reporter's own.
-                idempotency_key=key if _KEY.match(key) else None,
-                **data,
-            )
-        except DomainError as exc:
-            for field, errors in exc.fields.items():
-                target = _FIELD_OF.get(field, field)
-                for error in errors:
-                    form.add_error(target if target in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+    villages = _villages(request.user)
+    form = ActionForm(
+        action_named("stations.alert.grid_report"),
+        data=request.POST if request.method == "POST" else None,
+        initial={
+            "channel": Alert.Channel.GRID,
+            "village_code": villages[0][0] if len(villages) == 1 else "",
+            # Drawn with the page (grid_report.js draws another for a page restored by "back"):
+            # a second tap on a slow network is the same report.
+            "request_key": uuid.uuid4().hex,
+        },
+        choices={"village_code": villages},
+        exclude=["channel", "caller_name", "caller_phone", "reported_at", "priority"],
+        # The service's refusal of the point stands beside "use my location".
+        error_fields={"location": "lng"},
+    )
+
+    def report(d: dict[str, Any]) -> Any:
+        values, key = intake_input(d)
+        return alert_intake(actor=request.user, idempotency_key=key, **values)
+
+    if form.submit(report):
+        alert = form.result.alert
+        if form.result.created:
+            messages.success(request, _("Report #%(id)s received and sent on.") % {"id": alert.pk})
         else:
-            if result.created:
-                messages.success(request, _("Report #%(id)s received and sent on.") % {"id": result.alert.pk})
-            else:
-                messages.info(request, _("Report #%(id)s was already received.") % {"id": result.alert.pk})
-            return redirect("stations:grid-home")
-    return render(request, "stations/grid_report.html", {"form": form})
+            messages.info(request, _("Report #%(id)s was already received.") % {"id": alert.pk})
+        return redirect("stations:grid-home")
+    fields = form.fields
+    # A point that was refused is said beside "use my location" and dropped, so that the report
+    # can go with the village alone.
+    location_errors = [*fields["lng"].errors, *fields["lat"].errors]
+    return render(
+        request,
+        "stations/grid_report.html",
+        {"form": form, "location_errors": location_errors},
+        status=form.status if form.is_bound else 200,
+    )
 
 
 def _answer(request: HttpRequest, target_id: int, answer: str) -> HttpResponse:

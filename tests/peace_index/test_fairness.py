@@ -82,8 +82,13 @@ def test_a_harm_never_raises_a_score_or_a_band_and_a_rare_one_still_counts(world
     now = effects(world, default_params(), HARMS, good=False)
     for effect in now.values():
         assert effect.wrong_way == [] and effect.band_wrong_way == []
-    # One escalated dispute costs every village something that shows (the first method: < 0.01).
-    assert max(now["escalated dispute"].deltas) < -0.3
+    # A village's first escalated dispute costs it something that shows (the first method: < 0.01);
+    # a further one still costs, less where the village is already near the worst goalpost (the
+    # generated city, as its months move, has small villages with one already).
+    deltas = now["escalated dispute"].deltas
+    first = [d for v, d in zip(world, deltas, strict=True) if v.values["escalated_disputes"][0] == 0]
+    assert len(first) > len(world) * 0.9 and max(first) < -0.3
+    assert max(deltas) < -0.05
     before = effects(world, first_params(), {"escalated dispute": escalated_dispute}, good=False)
     assert max(before["escalated dispute"].deltas) > -0.05
 

@@ -243,7 +243,7 @@ RULES: dict[str, dict[str, str]] = {
     "stations:integrations": {"GET": "n n n n n n n n y", "POST": "n n n n n n n n b"},
     "stations:integration-revoke": {"GET": "- - - - - - - - -", "POST": "n n n n n n n n w"},
     "stations:grid-home": {"GET": "n n y n n n y y n", "POST": "n n y n n n y y n"},
-    "stations:grid-report": {"GET": "n n y n n n y y n", "POST": "n n y n n n y y n"},
+    "stations:grid-report": {"GET": "n n y n n n y y n", "POST": "n n b n n n b b n"},
     "stations:grid-whistle": {"GET": "n n y n n n y y n", "POST": "n n b n n n b b n"},
     "stations:grid-check-in": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
     "stations:grid-handle": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},

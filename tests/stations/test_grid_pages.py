@@ -37,7 +37,7 @@ def report_form(**overrides):
         "description": "双方情绪激动",
         "lng": "",
         "lat": "",
-        "idempotency_key": KEY,
+        "request_key": KEY,
     } | overrides
 
 
@@ -108,34 +108,41 @@ def test_the_same_key_from_two_people_is_two_reports(world, client):
 
 def test_a_report_without_a_key_is_still_taken(world, client):
     client.force_login(world.grid_worker)
-    assert client.post(REPORT, report_form(idempotency_key="")).status_code == 302
+    assert client.post(REPORT, report_form(request_key="")).status_code == 302
     assert grid_alerts().count() == 1
     assert not IdempotencyKey.objects.exists()
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field", "message"),
+    ("overrides", "field", "message", "status"),
     [
-        ({"summary": ""}, "summary", "This field is required."),
-        ({"address": "   "}, "address", "This field is required."),
-        ({"category": ""}, "category", "This field is required."),
-        ({"village_code": "330802002001"}, "village_code", "Select a valid choice."),
-        ({"lng": "118.875"}, "location", "Give both longitude and latitude, or neither."),
-        ({"lng": "200", "lat": "28.9"}, "location", "The point must be longitude, latitude in WGS-84."),
+        ({"summary": ""}, "summary", "This field is required.", 400),
+        ({"address": "   "}, "address", "This field is required.", 400),
+        ({"category": ""}, "category", "This field is required.", 400),
+        ({"village_code": "330802002001"}, "form", "You may not report alerts for this village.", 403),
+        ({"village_code": "", "lng": "", "lat": ""}, "location",
+         "Give a point inside a village or the caller&#x27;s village.", 400),
+        ({"lng": "118.875"}, "location", "Give both longitude and latitude, or neither.", 400),
+        ({"lng": "200", "lat": "28.9"}, "location", "Ensure this value is less than or equal to 180.", 400),
     ],
-)
-def test_field_errors_are_shown_by_the_field_and_nothing_is_written(world, client, overrides, field, message):
+)  # fmt: skip
+def test_field_errors_are_shown_by_the_field_and_nothing_is_written(
+    world, client, overrides, field, message, status
+):
     client.force_login(world.grid_worker)
     response = client.post(REPORT, report_form(**overrides))
     html = response.content.decode()
-    assert response.status_code == 200
-    assert message in html
+    assert response.status_code == status
     if field == "location":
-        assert 'data-testid="location-error"' in html
+        said = html.split('data-testid="location-error"')[1].split("</div>")[0]
         assert 'name="lng" id="id_lng" value=""' in html  # the refused point is dropped
+    elif field == "form":
+        said = html.split('data-testid="form-error"')[1].split("</div>")[0]
     else:
         tag = html.split(f'id="id_{field}"')[1].split(">")[0]
-        assert "is-invalid" in tag
+        assert 'aria-invalid="true"' in tag
+        said = html.split(f'data-field="{field}"')[1].split("</div>")[0]
+    assert message in said
     # What was typed stays, so that the worker need not type it again.
     assert 'value="邻里因排水沟争吵"' in html or field == "summary"
     assert not Alert.objects.filter(channel="grid").exists()
@@ -147,7 +154,7 @@ def test_report_form_offers_only_the_workers_villages(world, client):
     html = client.get(REPORT).content.decode()
     assert 'value="330802001001"' in html
     assert "330802001002" not in html and "330802002001" not in html
-    assert 'name="idempotency_key"' in html
+    assert 'name="request_key"' in html
     # The page's script is a static file (the Content Security Policy allows no inline script).
     assert '<script src="/static/stations/grid_report.js"></script>' in html
     script = (settings.BASE_DIR / "stations/static/stations/grid_report.js").read_text()
@@ -242,7 +249,7 @@ def test_grid_home_queries_do_not_grow_with_the_rows(world, client, django_asser
         client.get(HOME)
     queries = len(few)  # read now: the next request clears the connection's query log
     for i in range(6):
-        client.post(REPORT, report_form(address=f"新塘社区{i}号", idempotency_key=f"{KEY[:-2]}{i:02d}"))
+        client.post(REPORT, report_form(address=f"新塘社区{i}号", request_key=f"{KEY[:-2]}{i:02d}"))
         whistle_to(world, world.township_gov_a, reason=f"第{i}次吹哨")
     with django_assert_max_num_queries(queries):
         html = client.get(HOME).content.decode()

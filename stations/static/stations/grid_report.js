@@ -1,10 +1,10 @@
-// The grid worker's report form: one idempotency key per report, and the phone's location.
+// The grid worker's report form: one key per report, and the phone's location.
 (function () {
   var form = document.getElementById("grid-report");
-  var key = document.getElementById("idempotency_key");
+  var key = document.getElementById("request_key");
   var send = document.getElementById("send");
-  // One key per report made in this page: a second tap on a slow network sends the same key,
-  // and the server keeps one alert. A page restored with the back button is a new report.
+  // The page comes with its key: a second tap on a slow network sends the same key, and the
+  // server keeps one alert. A page restored with the back button is a new report: a new key.
   function newKey() {
     key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
       : Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
@@ -13,7 +13,6 @@
     if (!key.value || event.persisted) newKey();
     send.disabled = false;
   });
-  newKey();
   form.addEventListener("submit", function () {
     // Keep the button usable for a retry, but show that the report is on its way.
     send.classList.add("disabled");
