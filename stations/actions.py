@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from governance.actions import Action, declare
+from stations.api.roster import DutyShiftInputSerializer
 from stations.api.serializers import AlertIntakeSerializer, StepSerializer
 from stations.api.summons import (
     SummonsAnswerSerializer,
@@ -16,6 +17,7 @@ from stations.api.summons import (
 )
 from stations.models import DispatchOrder, Summons
 from stations.services import alert_intake, order_step
+from stations.services.roster import duty_shift_add, duty_shift_remove
 from stations.services.summons import (
     summons_check_in,
     summons_handle,
@@ -61,6 +63,24 @@ declare(
         api="order-step",
         page="stations:order-step",
         transition=(DispatchOrder, "accept"),  # every step: DispatchOrder.TRANSITIONS
+    ),
+    Action(
+        name="stations.shift.add",
+        label=_("Add to the roster"),
+        input=DutyShiftInputSerializer,
+        service=duty_shift_add,
+        right="the station's staff, or a shift commander covering it; the person is station staff",
+        api="duty-shift-list",
+        page="stations:roster",
+    ),
+    Action(
+        name="stations.shift.remove",
+        label=_("Remove"),
+        input=None,
+        service=duty_shift_remove,
+        right="the station's staff, or a shift commander covering it; a shift not yet ended",
+        api="duty-shift-detail",
+        page="stations:roster-remove",
     ),
     Action(
         name="stations.summons.whistle",

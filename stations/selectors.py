@@ -41,6 +41,11 @@ def stations_commanded_by(user: Actor) -> QuerySet[Station]:
     return Station.objects.filter(condition)
 
 
+def stations_of(user: Actor) -> QuerySet[Station]:
+    """The stations whose dashboard and roster the user works on: staffed or commanded."""
+    return (stations_staffed_by(user) | stations_commanded_by(user)).distinct()
+
+
 def user_may_act_on(user: Actor, station: Station | None) -> bool:
     j = jurisdiction_for(user)
     if j.is_superuser:

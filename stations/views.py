@@ -38,7 +38,7 @@ from stations.selectors import (
     orders_visible_to,
     redirect_agencies_for,
     stations_commanded_by,
-    stations_staffed_by,
+    stations_of,
     user_may_view_board,
     user_may_view_coverage,
     villages_covered_by,
@@ -51,9 +51,7 @@ from stations.summons_selectors import summonses_visible_to
 
 
 def _stations_of(request: HttpRequest) -> list[Station]:
-    return list(
-        (stations_staffed_by(request.user) | stations_commanded_by(request.user)).distinct().order_by("name")
-    )
+    return list(stations_of(request.user).order_by("name"))
 
 
 def _station_or_404(request: HttpRequest, station_id: int) -> Station:

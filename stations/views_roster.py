@@ -6,44 +6,24 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.action_forms import ActionForm
+from governance.actions import action_named
 from governance.errors import DomainError
+from stations.api.roster import shift_add
 from stations.models import DutyShift, Station
-from stations.services.roster import duty_shift_add, duty_shift_remove, on_duty_now, roster_members
+from stations.services.roster import display_name, duty_shift_remove, on_duty_now, roster_members
 from stations.views import _station_or_404
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-class PersonField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        profile = getattr(obj, "profile", None)
-        name = profile.real_name if profile is not None and profile.real_name else obj.get_username()
-        return f"{name} ({obj.get_username()})"
-
-
-class DutyShiftForm(forms.Form):
-    person = PersonField(label=gettext_lazy("Person"), queryset=User.objects.none())
-    role = forms.ChoiceField(label=gettext_lazy("Duty role"), choices=DutyShift.Role.choices)
-    starts_at = forms.DateTimeField(label=gettext_lazy("Starts"), input_formats=[DATETIME_LOCAL])
-    ends_at = forms.DateTimeField(label=gettext_lazy("Ends"), input_formats=[DATETIME_LOCAL])
-
-    def __init__(self, *args: Any, station: Station, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        person = self.fields["person"]
-        assert isinstance(person, PersonField)
-        person.queryset = roster_members(station)
 
 
 def _week_start(request: HttpRequest) -> date:
@@ -97,24 +77,24 @@ def _initial() -> dict[str, str]:
 def roster(request: HttpRequest, station_id: int) -> HttpResponse:
     station = _station_or_404(request, station_id)
     monday = _week_start(request)
-    form = DutyShiftForm(request.POST or None, station=station, initial=_initial())
-    if request.method == "POST" and form.is_valid():
-        try:
-            shift = duty_shift_add(actor=request.user, station=station, **form.cleaned_data)
-        except DomainError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Shift added."))
-            week = timezone.localtime(shift.starts_at).date().isoformat()
-            return redirect(f"{reverse('stations:roster', args=[station.pk])}?week={week}")
+    form = ActionForm(
+        action_named("stations.shift.add"),
+        data=request.POST if request.method == "POST" else None,
+        initial={"station": station.pk, **_initial()},
+        choices={
+            "person": [(u.pk, f"{display_name(u)} ({u.get_username()})") for u in roster_members(station)]
+        },
+        exclude=["station"],
+    )
+    if form.submit(lambda d: shift_add(request.user, d, station)):
+        messages.success(request, _("Shift added."))
+        week = timezone.localtime(form.result.starts_at).date().isoformat()
+        return redirect(f"{reverse('stations:roster', args=[station.pk])}?week={week}")
     return render(
         request,
         "stations/roster.html",
         {"station": station, "form": form, **_week_context(station, monday)},
+        status=form.status if form.is_bound else 200,
     )
 
 

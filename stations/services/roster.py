@@ -83,10 +83,8 @@ def duty_shift_add(
         elif ends_at - starts_at > MAX_SHIFT:
             fields["ends_at"] = [_("A shift lasts at most 24 hours.")]
     if not roster_members(station).filter(pk=person.pk).exists():
-        fields["person"] = [
-            _("%(person)s is not on the staff of %(station)s.")
-            % {"person": _display_name(person), "station": station.name}
-        ]
+        # Not named: a user id sent through the API must not give back whose it is.
+        fields["person"] = [_("This person is not on the staff of %(station)s.") % {"station": station.name}]
     if fields:
         raise ValidationFailed(_("The shift is not valid."), fields=fields)
 
@@ -107,7 +105,7 @@ def duty_shift_add(
                 "starts_at": [
                     _("%(person)s is already on duty here from %(start)s to %(end)s.")
                     % {
-                        "person": _display_name(person),
+                        "person": display_name(person),
                         "start": _local(other.starts_at),
                         "end": _local(other.ends_at),
                     }
@@ -173,7 +171,8 @@ def _role_rank(role: str) -> int:
     return ROLE_ORDER.index(DutyShift.Role(role)) if role in DutyShift.Role.values else len(ROLE_ORDER)
 
 
-def _display_name(user: User) -> str:
+def display_name(user: User) -> str:
+    """A staff member as the roster names them: the real name, else the username."""
     profile = getattr(user, "profile", None)
     return profile.real_name if profile is not None and profile.real_name else user.get_username()
 

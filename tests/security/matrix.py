@@ -60,6 +60,7 @@ _PK_BY_NAME = (
     ("notification-", "notification"),
     ("integration-client-", "integration_client"),
     ("api-token-", "token_owner"),
+    ("duty-shift-", "shift_id"),
     ("order-", "order"),
     ("summons-", "summons"),
     ("dispute-", "dispute"),

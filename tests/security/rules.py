@@ -73,6 +73,10 @@ RULES: dict[str, dict[str, str]] = {
     "order-list": {"GET": "n y y y y y y y y"},
     "order-detail": {"GET": "n n n n y n n n n"},
     "order-step": {"POST": "n n n n b n n n n"},
+    # The duty roster, as its page: the week's shifts of one's own stations (an empty list for
+    # others); a shift of station A seen and removed by its staff only.
+    "duty-shift-list": {"GET": "n y y y y y y y y", "POST": "n b b b b b b b b"},
+    "duty-shift-detail": {"GET": "n n n n y n n n n", "DELETE": "n n n n w n n n n"},
     "summons-list": {"GET": "n n y y y y y y y", "POST": "n n b b b b b b b"},
     "summons-detail": {"GET": "n n n n y n n n n"},
     "summons-check-in": {"POST": "n n n n n n n n n"},
@@ -223,7 +227,7 @@ RULES: dict[str, dict[str, str]] = {
     "stations:live": {"GET": "n n n n y n n n n", "POST": "n - - - - - - - -"},
     "stations:map": {"GET": "n n n n y n n n n", "POST": "n n n n y n n n n"},
     "stations:map-data": {"GET": "n n n n y n n n n", "POST": "n - - - - - - - -"},
-    "stations:roster": {"GET": "n n n n y n n n n", "POST": "n n n n y n n n n"},
+    "stations:roster": {"GET": "n n n n y n n n n", "POST": "n n n n b n n n n"},
     "stations:roster-remove": {"GET": "n - - - - - - - -", "POST": "n n n n w n n n n"},
     "stations:order": {"GET": "n n n n y n n n n", "POST": "n n n n y n n n n"},
     "stations:order-step": {"GET": "n - - - - - - - -", "POST": "n n n n y n n n n"},
