@@ -51,6 +51,8 @@ class DutyShiftSerializer(serializers.ModelSerializer):
 
 def station_of(user: Any, station_id: Any) -> Station:
     """The caller's station ``station_id``, or a 404 (a station of another area is not named)."""
+    if not str(station_id).isdigit() or int(station_id) > 2**31:
+        raise NotFound(_("No such station."))
     station = stations_of(user).filter(pk=station_id).select_related("region").first()
     if station is None:
         raise NotFound(_("No such station."))
@@ -107,7 +109,8 @@ class DutyShiftViewSet(
         monday = day - timedelta(days=day.weekday())
         start = timezone.make_aware(datetime.combine(monday, time.min))
         shifts = shifts.filter(starts_at__lt=start + timedelta(days=7), ends_at__gt=start)
-        return Response(DutyShiftSerializer(shifts, many=True).data)
+        page = self.paginate_queryset(shifts)
+        return self.get_paginated_response(DutyShiftSerializer(page, many=True).data)
 
     @extend_schema(request=DutyShiftInputSerializer, responses={201: DutyShiftSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

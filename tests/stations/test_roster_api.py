@@ -102,11 +102,16 @@ def test_the_week_lists_the_shifts_that_touch_it(world, api, at_t0):
     )
     add(world, starts_at=T0 + 7 * 24 * HOUR, ends_at=T0 + 8 * 24 * HOUR)  # next week
     api.force_authenticate(world.commander)
-    rows = api.get(URL, {"station": world.station.pk}).json()
+    rows = api.get(URL, {"station": world.station.pk}).json()["results"]
     assert [r["id"] for r in rows] == [sunday_night.pk, this_week.pk]
-    assert len(api.get(URL, {"station": world.station.pk, "week": "2026-12-02"}).json()) == 1
+    assert api.get(URL, {"station": world.station.pk, "week": "2026-12-02"}).json()["count"] == 1
     bad = api.get(URL, {"station": world.station.pk, "week": "next"})
     assert (bad.status_code, list(error(bad)["fields"])) == (400, ["week"])
+    assert api.get(URL, {"station": "A"}).status_code == 404
+    # Without a station: every station one works on; nothing for one who works on none.
+    assert api.get(URL).json()["count"] == 2
+    api.force_authenticate(world.other_officer)
+    assert api.get(URL).json()["count"] == 0
 
 
 def test_a_coming_shift_is_removed_and_an_ended_one_stays(world, api, at_t0):
