@@ -375,6 +375,17 @@ class ActionForm:
         ]
         return self._errors.get(NON_FIELD, []) + stray
 
+    @property
+    def all_errors(self) -> list[str]:
+        """Every message in one list, each field's with its label ("Outcome: at most 2000
+        characters"): for a form of one button whose page says what went wrong above it."""
+        labels = {name: str(f.label or name) for name, f in self._fields.items()}
+        out = list(self._errors.get(NON_FIELD, []))
+        for name, ms in self._errors.items():
+            if name != NON_FIELD:
+                out += [f"{labels.get(name, name)}: {m}" if name in labels else m for m in ms]
+        return out
+
     # --- drawing -----------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[BoundInput]:

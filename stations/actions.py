@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.actions import Action, declare
 from stations.api.roster import DutyShiftInputSerializer
-from stations.api.serializers import AlertIntakeSerializer, StepSerializer
+from stations.api.serializers import AlertIntakeSerializer, RedispatchSerializer, StepSerializer
 from stations.api.summons import (
     SummonsAnswerSerializer,
     SummonsHandleSerializer,
@@ -17,6 +17,7 @@ from stations.api.summons import (
 )
 from stations.models import DispatchOrder, Summons
 from stations.services import alert_intake, order_step
+from stations.services.redispatch import order_redispatch
 from stations.services.roster import duty_shift_add, duty_shift_remove
 from stations.services.summons import (
     summons_check_in,
@@ -63,6 +64,15 @@ declare(
         api="order-step",
         page="stations:order-step",
         transition=(DispatchOrder, "accept"),  # every step: DispatchOrder.TRANSITIONS
+    ),
+    Action(
+        name="stations.order.redispatch",
+        label=_("Re-dispatch"),
+        input=RedispatchSerializer,
+        service=order_redispatch,
+        right="a shift commander covering both the order's station (or village) and the new one",
+        api="order-redispatch",
+        page="stations:order-redispatch",
     ),
     Action(
         name="stations.shift.add",

@@ -23,9 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.action_forms import ActionForm
 from governance.actions import action_named
-from governance.errors import DomainError
 from governance.geo import bounding_box, polygons_of
-from governance.models import Agency, Region
+from governance.models import Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations import live
 from stations.api.serializers import intake_input
@@ -178,21 +177,12 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def order_take_step(request: HttpRequest, order_id: int) -> HttpResponse:
+    """One step button of the order's page: the declared step (its serializer) or, refused, what
+    was wrong said above the order."""
     order = get_object_or_404(orders_visible_to(request.user), pk=order_id)
-    try:
-        order_step(
-            order=order,
-            step=request.POST.get("step", ""),
-            actor=request.user,
-            note=request.POST.get("note", "")[:2000],
-            transfer_to=request.POST.get("transfer_to", ""),
-            agency=Agency.objects.filter(pk=request.POST.get("agency") or 0).first()
-            if request.POST.get("agency", "").isdigit()
-            else None,
-        )
-    except DomainError as exc:
-        detail = "; ".join(m for ms in exc.fields.values() for m in ms)
-        messages.error(request, f"{exc.message} {detail}".strip())
+    form = ActionForm(action_named("stations.order.step"), data=request.POST)
+    if not form.submit(lambda d: order_step(order=order, actor=request.user, **d)):
+        messages.error(request, " ".join(form.all_errors))
     return redirect("stations:order", order_id=order.pk)
 
 
@@ -291,24 +281,14 @@ def order_redispatch_view(request: HttpRequest, order_id: int) -> HttpResponse:
     if not user_may_view_board(request.user):
         raise Http404
     order = get_object_or_404(orders_visible_to(request.user), pk=order_id)
-    station_id = request.POST.get("station", "")
-    station = (
-        Station.objects.select_related("region").filter(pk=int(station_id)).first()
-        if station_id.isdigit()
-        else None
-    )
-    try:
-        order = order_redispatch(
-            order=order, station=station, actor=request.user, reason=request.POST.get("reason", "")
-        )
-    except DomainError as exc:
-        detail = "; ".join(m for ms in exc.fields.values() for m in ms)
-        messages.error(request, f"{exc.message} {detail}".strip())
-    else:
+    form = ActionForm(action_named("stations.order.redispatch"), data=request.POST)
+    if form.submit(lambda d: order_redispatch(order=order, actor=request.user, **d)):
         messages.success(
             request,
-            _("Order #%(id)s sent to %(station)s.") % {"id": order.pk, "station": order.station},
+            _("Order #%(id)s sent to %(station)s.") % {"id": order.pk, "station": form.result.station},
         )
+    else:
+        messages.error(request, " ".join(form.all_errors))
     return redirect("stations:board")
 
 

@@ -8,8 +8,9 @@ from rest_framework import serializers
 from governance.api.serializers import request_key_field
 from governance.models import Agency
 from governance.pii import mask_phone, pii_decrypt
-from stations.models import Alert, DispatchOrder, OrderEvent
+from stations.models import Alert, DispatchOrder, OrderEvent, Station
 from stations.services import STEP_LABELS, STEPS, TRANSFER_TARGETS
+from stations.services.redispatch import REASON_MAX_LENGTH
 
 TRANSFER_LABELS = {
     "dispute": _("to a dispute case"),
@@ -104,6 +105,15 @@ class OrderDetailSerializer(OrderSerializer):
 
     class Meta(OrderSerializer.Meta):
         fields = [*OrderSerializer.Meta.fields, "events"]
+
+
+class RedispatchSerializer(serializers.Serializer):
+    """Send an open order to another station (a shift commander covering both), with the reason."""
+
+    station = serializers.PrimaryKeyRelatedField(
+        queryset=Station.objects.select_related("region"), label=_("Send to station"), help_text="Station id."
+    )
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, label=_("Reason for re-dispatch"))
 
 
 class StepSerializer(serializers.Serializer):

@@ -16,12 +16,14 @@ from stations.api.serializers import (
     AlertIntakeSerializer,
     OrderDetailSerializer,
     OrderSerializer,
+    RedispatchSerializer,
     StepSerializer,
     intake_input,
 )
 from stations.models import DispatchOrder, OrderEvent
 from stations.selectors import orders_visible_to
 from stations.services import alert_intake, order_step
+from stations.services.redispatch import order_redispatch
 
 
 class AlertViewSet(viewsets.GenericViewSet):
@@ -68,7 +70,18 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return qs
 
     def get_serializer_class(self) -> type:
-        return OrderDetailSerializer if self.action in ("retrieve", "step") else OrderSerializer
+        return OrderDetailSerializer if self.action in ("retrieve", "step", "redispatch") else OrderSerializer
+
+    @extend_schema(request=RedispatchSerializer, responses=OrderDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def redispatch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Send an open order to another station; its status and clocks stay (the caller's wait
+        does not start again). The same station again changes nothing."""
+        order = self.get_object()
+        serializer = RedispatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order_redispatch(order=order, actor=request.user, **serializer.validated_data)
+        return Response(OrderDetailSerializer(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(request=StepSerializer, responses=OrderDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -73,6 +73,7 @@ RULES: dict[str, dict[str, str]] = {
     "order-list": {"GET": "n y y y y y y y y"},
     "order-detail": {"GET": "n n n n y n n n n"},
     "order-step": {"POST": "n n n n b n n n n"},
+    "order-redispatch": {"POST": "n n n n b n n n n"},
     # The duty roster, as its page: the week's shifts of one's own stations (an empty list for
     # others); a shift of station A seen and removed by its staff only.
     "duty-shift-list": {"GET": "n y y y y y y y y", "POST": "n b b b b b b b b"},

@@ -283,8 +283,34 @@ def test_redispatch_from_the_page_without_a_reason_shows_why_and_changes_nothing
         {"station": w.station_b_post.pk, "reason": ""},
         follow=True,
     )
-    assert "Say why the order is moved." in response.content.decode()
+    assert "Reason for re-dispatch: This field is required." in response.content.decode()
     _nothing_changed(order, w.station)
+
+
+def test_the_api_redispatches_as_the_page_does(two_stations, run_on_commit):
+    from rest_framework.test import APIClient
+
+    w = two_stations
+    order = report("荷花警情")
+    api = APIClient()
+    api.force_authenticate(w.officer)
+    url = f"/api/v1/orders/{order.pk}/redispatch/"
+    body = {"station": w.station_b_post.pk, "reason": "荷花站警力全部外出"}
+    refused = api.post(url, body, format="json")
+    assert refused.status_code == 403
+    assert (
+        refused.json()["error"]["message"] == "Only a shift commander of this area may re-dispatch the order."
+    )
+    api.force_authenticate(w.commander)
+    bad = api.post(url, {"station": 999999, "reason": ""}, format="json")
+    assert (bad.status_code, sorted(bad.json()["error"]["fields"])) == (400, ["reason", "station"])
+    _nothing_changed(order, w.station)
+    with run_on_commit():
+        moved = api.post(url, body, format="json")
+    assert (moved.status_code, moved.json()["station"]) == (200, w.station_b_post.name)
+    again = api.post(url, body, format="json")  # a retry: already there, nothing more
+    assert again.status_code == 200
+    assert AuditEvent.objects.filter(verb="order.redispatch").count() == 1
 
 
 def test_commander_may_not_move_an_order_to_a_station_outside_his_area(two_stations, run_on_commit):

@@ -115,3 +115,18 @@ def test_a_storm_of_open_orders_shows_the_most_urgent_and_counts_the_rest(world,
     html = client.get(f"/stations/{world.station.pk}/open-orders/").content.decode()
     assert html.count("data-order-id") == 3
     assert "and 2 more open orders" in html
+
+
+def test_a_step_of_the_page_is_the_declared_step_and_bad_input_changes_nothing(world, client):
+    order = report().order
+    client.force_login(world.officer)
+    client.post(f"/stations/orders/{order.pk}/step/", {"step": "accept"})
+    # A note too long is refused with the field's label, never cut short in silence.
+    html = client.post(
+        f"/stations/orders/{order.pk}/step/", {"step": "contact", "note": "长" * 2001}, follow=True
+    ).content.decode()
+    assert "Outcome: Ensure this field has no more than 2000 characters." in html
+    assert DispatchOrder.objects.get(pk=order.pk).status == "accepted"
+    html = client.post(f"/stations/orders/{order.pk}/step/", {"step": "fly"}, follow=True).content.decode()
+    assert "Step: &quot;fly&quot; is not a valid choice." in html
+    assert DispatchOrder.objects.get(pk=order.pk).status == "accepted"
