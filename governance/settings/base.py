@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         # Other apps' choice sets under the same field names (kind, role, channel, category).
         "AgencyKindEnum": "governance.models.Agency.Kind",
         "MembershipRoleEnum": "governance.models.Membership.Role",
+        "DutyRoleEnum": "stations.models.DutyShift.Role",
         "AlertChannelEnum": "stations.models.Alert.Channel",
         "AlertCategoryEnum": "stations.models.Alert.Category",
         "DatasetEnum": "peace_index.models.DataSource",
