@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +21,6 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -171,11 +170,6 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _client_at(value: str | None) -> datetime | None:
-    parsed = parse_datetime(value or "")
-    return parsed if parsed is not None and timezone.is_aware(parsed) else None
-
-
 def _claim_step(
     request: HttpRequest, claim_id: int, act: Callable[[Claim], object], done: str
 ) -> HttpResponse:
@@ -189,28 +183,34 @@ def _claim_step(
     return redirect("volunteers:claims")
 
 
+def _on_site(
+    request: HttpRequest, claim_id: int, name: str, step: Callable[..., object], done: str
+) -> HttpResponse:
+    """Check in or out with the phone's position: the declared PositionSerializer reads the form
+    (the page's script fills it), the service decides; a refusal is said above the claims."""
+    claim = _own_claim(request, claim_id)
+    form = ActionForm(action_named(name), data=request.POST)
+    if form.submit(lambda d: step(actor=request.user, claim=claim, **d)):
+        messages.success(request, done)
+    else:
+        messages.error(request, " ".join(form.all_errors))
+    return redirect("volunteers:claims")
+
+
 @login_required
 @require_POST
 def check_in(request: HttpRequest, claim_id: int) -> HttpResponse:
-    lng, lat = _float(request.POST.get("lng")), _float(request.POST.get("lat"))
-    at = _client_at(request.POST.get("client_at"))
-    return _claim_step(
-        request,
-        claim_id,
-        lambda c: claim_check_in(actor=request.user, claim=c, lng=lng, lat=lat, client_at=at),
-        _("Checked in."),
-    )
+    return _on_site(request, claim_id, "volunteers.claim.check_in", claim_check_in, _("Checked in."))
 
 
 @login_required
 @require_POST
 def check_out(request: HttpRequest, claim_id: int) -> HttpResponse:
-    lng, lat = _float(request.POST.get("lng")), _float(request.POST.get("lat"))
-    at = _client_at(request.POST.get("client_at"))
-    return _claim_step(
+    return _on_site(
         request,
         claim_id,
-        lambda c: claim_check_out(actor=request.user, claim=c, lng=lng, lat=lat, client_at=at),
+        "volunteers.claim.check_out",
+        claim_check_out,
         _("Checked out. Your team leader will verify it."),
     )
 
@@ -299,12 +299,11 @@ def redemption_cancel_view(request: HttpRequest, redemption_id: int) -> HttpResp
         redemptions_visible_to(request.user).select_related("volunteer"), pk=redemption_id
     )
     own = redemption.volunteer.user_id == request.user.pk
-    try:
-        redemption_cancel(actor=request.user, redemption=redemption, reason=request.POST.get("reason", ""))
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        _error(request, exc)
+    form = ActionForm(action_named("volunteers.redemption.cancel"), data=request.POST)
+    if not form.submit(lambda d: redemption_cancel(actor=request.user, redemption=redemption, **d)):
+        if isinstance(form.refusal, PermissionDenied):
+            raise DjangoPermissionDenied(form.refusal.message)
+        messages.error(request, " ".join(form.all_errors))
     else:
         messages.success(
             request,

@@ -218,8 +218,11 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class PositionSerializer(serializers.Serializer):
-    lng = serializers.FloatField(label=_("Longitude"))
-    lat = serializers.FloatField(label=_("Latitude"))
+    """Where the phone is. Without a position the service refuses with the reason ("your phone's
+    location is needed"): one message for the page and the API."""
+
+    lng = serializers.FloatField(label=_("Longitude"), required=False, allow_null=True, default=None)
+    lat = serializers.FloatField(label=_("Latitude"), required=False, allow_null=True, default=None)
     client_at = serializers.DateTimeField(
         label=_("Recorded at"),
         required=False,
