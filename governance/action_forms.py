@@ -381,6 +381,10 @@ class ActionForm:
         characters"): for a form of one button whose page says what went wrong above it."""
         labels = {name: str(f.label or name) for name, f in self._fields.items()}
         out = list(self._errors.get(NON_FIELD, []))
+        # The service's sentence leads ("Say why the task is cancelled."), even where its fields'
+        # messages were placed on inputs.
+        if self.refusal is not None and self.refusal.message not in out:
+            out.insert(0, self.refusal.message)
         for name, ms in self._errors.items():
             if name != NON_FIELD:
                 out += [f"{labels.get(name, name)}: {m}" if name in labels else m for m in ms]

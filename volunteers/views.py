@@ -18,11 +18,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.action_forms import ActionForm
@@ -183,18 +182,30 @@ def _claim_step(
     return redirect("volunteers:claims")
 
 
+def _declared_step(
+    request: HttpRequest, name: str, call: Callable[[dict[str, Any]], object], done: str, then: str
+) -> HttpResponse:
+    """A one-button step of a declared action: its serializer reads the form, the service decides;
+    a refusal of right answers 403 (as the API does), any other is said above the page ``then``."""
+    form = ActionForm(action_named(name), data=request.POST)
+    if form.submit(call):
+        messages.success(request, done)
+    elif isinstance(form.refusal, PermissionDenied):
+        raise DjangoPermissionDenied(form.refusal.message)
+    else:
+        messages.error(request, " ".join(form.all_errors))
+    return redirect(then)
+
+
 def _on_site(
     request: HttpRequest, claim_id: int, name: str, step: Callable[..., object], done: str
 ) -> HttpResponse:
     """Check in or out with the phone's position: the declared PositionSerializer reads the form
-    (the page's script fills it), the service decides; a refusal is said above the claims."""
+    (the page's script fills it)."""
     claim = _own_claim(request, claim_id)
-    form = ActionForm(action_named(name), data=request.POST)
-    if form.submit(lambda d: step(actor=request.user, claim=claim, **d)):
-        messages.success(request, done)
-    else:
-        messages.error(request, " ".join(form.all_errors))
-    return redirect("volunteers:claims")
+    return _declared_step(
+        request, name, lambda d: step(actor=request.user, claim=claim, **d), done, "volunteers:claims"
+    )
 
 
 @login_required
@@ -299,19 +310,15 @@ def redemption_cancel_view(request: HttpRequest, redemption_id: int) -> HttpResp
         redemptions_visible_to(request.user).select_related("volunteer"), pk=redemption_id
     )
     own = redemption.volunteer.user_id == request.user.pk
-    form = ActionForm(action_named("volunteers.redemption.cancel"), data=request.POST)
-    if not form.submit(lambda d: redemption_cancel(actor=request.user, redemption=redemption, **d)):
-        if isinstance(form.refusal, PermissionDenied):
-            raise DjangoPermissionDenied(form.refusal.message)
-        messages.error(request, " ".join(form.all_errors))
-    else:
-        messages.success(
-            request,
-            _("Redemption cancelled; your points are back.")
-            if own
-            else _("Redemption cancelled; the points are refunded."),
-        )
-    return redirect("volunteers:shop" if own else "volunteers:team")
+    return _declared_step(
+        request,
+        "volunteers.redemption.cancel",
+        lambda d: redemption_cancel(actor=request.user, redemption=redemption, **d),
+        _("Redemption cancelled; your points are back.")
+        if own
+        else _("Redemption cancelled; the points are refunded."),
+        "volunteers:shop" if own else "volunteers:team",
+    )
 
 
 @login_required
@@ -415,11 +422,12 @@ def team_admit(request: HttpRequest, volunteer_id: int) -> HttpResponse:
 @require_POST
 def team_task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=task_id, team__in=teams_managed_by(request.user))
-    reason = request.POST.get("reason", "")
-    return _team_step(
+    return _declared_step(
         request,
-        lambda: task_cancel(actor=request.user, task=task, reason=reason),
+        "volunteers.task.cancel",
+        lambda d: task_cancel(actor=request.user, task=task, **d),
         _("Cancelled: %(title)s. The claimants are told.") % {"title": task.title},
+        "volunteers:team",
     )
 
 
@@ -432,23 +440,24 @@ def _member(request: HttpRequest, volunteer_id: int) -> Volunteer:
     )
 
 
-UNMASK_FIELDS = {
-    "real_name": gettext_lazy("real name"),
-    "phone": gettext_lazy("mobile phone"),
-    "id_number": gettext_lazy("ID number"),
-}
+def _unmask_form(data: Any = None) -> ActionForm:
+    return ActionForm(action_named("volunteers.volunteer.unmask"), data=data)
 
 
 def _member_page(
-    request: HttpRequest, member: Volunteer, *, extra: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    member: Volunteer,
+    *,
+    form: ActionForm | None = None,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
     context = {
         "member": member,
         "steps": Volunteer.TRANSITIONS.offered(member.status, among=("suspend", "reject", "retire")),
         "may_unmask": user_may_unmask_volunteer(request.user, member),
-        "fields": list(UNMASK_FIELDS.items()),
-        "errors": {},
-    } | (extra or {})
+        "unmask_form": form or _unmask_form(),
+    } | extra
     response = render(request, "volunteers/member.html", context, status=status)
     response["Cache-Control"] = "no-store"  # the page may hold the data unmasked once
     return response
@@ -462,19 +471,16 @@ def team_member(request: HttpRequest, volunteer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def team_member_unmask(request: HttpRequest, volunteer_id: int) -> HttpResponse:
-    """One field in clear, once, for a stated reason; the service logs who saw what and why. The
-    value is in this response only: never in a redirect, a message or a cache."""
+    """One field in clear, once, for a stated reason (the declared VolunteerUnmaskSerializer); the
+    service logs who saw what and why. The value is in this response only: never in a redirect, a
+    message or a cache."""
     member = _member(request, volunteer_id)
-    field = request.POST.get("field", "")
-    try:
-        value = volunteer_unmask(
-            actor=request.user, volunteer=member, field=field, reason=request.POST.get("reason", "")
-        )
-    except DomainError as exc:
-        return _member_page(
-            request, member, extra={"errors": exc.fields, "error": exc.message}, status=exc.http_status
-        )
-    return _member_page(request, member, extra={"unmasked": {"field": UNMASK_FIELDS[field], "value": value}})
+    form = _unmask_form(request.POST)
+    if not form.submit(lambda d: volunteer_unmask(actor=request.user, volunteer=member, **d)):
+        return _member_page(request, member, form=form, status=form.status)
+    labels = dict(form.fields["field"].choices)
+    field = form.validated_data["field"]
+    return _member_page(request, member, unmasked={"field": labels.get(field, field), "value": form.result})
 
 
 @login_required
@@ -537,16 +543,17 @@ def quiz(request: HttpRequest, course_id: int) -> HttpResponse:
     course page with the answers kept."""
     volunteer = _volunteer(request)
     course_obj = get_object_or_404(Course, pk=course_id, active=True)
-    answers: list[int] = []
-    for q in course_obj.questions.order_by("number"):
-        try:
-            answers.append(int(request.POST.get(f"q{q.number}", "")))
-        except ValueError:
-            return _course_page(request, volunteer, course_obj, error=_("Answer every question."), status=400)
-    try:
-        certificate = quiz_submit(actor=request.user, course=course_obj, answers=answers)
-    except DomainError as exc:
-        return _course_page(request, volunteer, course_obj, error=exc.message, status=exc.http_status)
+    # The page asks each question by its number; the declaration reads the answers in order (an
+    # unanswered question leaves the list short, which the service refuses by name).
+    posted = (request.POST.get(f"q{q.number}", "") for q in course_obj.questions.order_by("number"))
+    data = QueryDict(mutable=True)
+    data.setlist("answers", [a for a in posted if a])
+    form = ActionForm(action_named("volunteers.course.quiz"), data=data)
+    if not form.submit(lambda d: quiz_submit(actor=request.user, course=course_obj, **d)):
+        return _course_page(
+            request, volunteer, course_obj, error=" ".join(form.all_errors), status=form.status
+        )
+    certificate = form.result
     if certificate is None:
         return _course_page(
             request,

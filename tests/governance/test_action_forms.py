@@ -80,6 +80,8 @@ def test_a_services_refusal_goes_back_on_its_field_or_above_the_form():
     assert form.submit(refuse) is False
     assert form.errors == {"reason": ["Say more."]}
     assert form.non_field_errors == []
+    # A one-button form says it all above the page: the service's sentence, then each labelled field.
+    assert form.all_errors == ["Not valid.", "Reason: Say more."]
 
     def deny(_: dict) -> None:
         raise PermissionDenied("You may not.")
@@ -87,6 +89,7 @@ def test_a_services_refusal_goes_back_on_its_field_or_above_the_form():
     form = ActionForm(ACTION, data=post(agencies=["3"], urgency=["routine"], reason=["fence"]))
     assert form.submit(deny) is False
     assert form.non_field_errors == ["You may not."]
+    assert form.all_errors == ["You may not."]
     assert form.status == 403
 
 

@@ -66,9 +66,17 @@ def test_a_missing_answer_is_refused_and_nothing_is_recorded(client):
     client.force_login(w.volunteer.user)
 
     response = client.post(reverse("volunteers:quiz", args=[course.pk]), {"q1": "1"})
+    none = client.post(reverse("volunteers:quiz", args=[course.pk]), {})
+    tampered = client.post(reverse("volunteers:quiz", args=[course.pk]), {"q1": "1", "q2": "x"})
 
-    assert response.status_code == 400
-    assert 'data-testid="quiz-error"' in response.content.decode()
+    for refused in (response, none):
+        assert refused.status_code == 400
+        assert 'data-testid="quiz-error"' in refused.content.decode()
+        assert "Answer every question." in refused.content.decode()
+    assert "checked" in response.content.decode()  # the answer given is kept
+    assert (
+        tampered.status_code == 400 and "Answers: A valid integer is required." in tampered.content.decode()
+    )
     assert Certificate.objects.count() == 0
 
 
@@ -173,7 +181,7 @@ def test_an_officer_sees_a_volunteer_masked_and_unmasks_the_phone_once_with_a_re
 
     assert "137****1111" in page.content.decode() and "13700001111" not in page.content.decode()
     assert page["Cache-Control"] == "no-store"
-    assert refused.status_code == 400 and 'data-testid="error-reason"' in refused.content.decode()
+    assert refused.status_code == 400 and 'data-field="reason"' in refused.content.decode()
     assert "13700001111" in shown.content.decode() and shown["Cache-Control"] == "no-store"
     assert AuditEvent.objects.filter(verb="personal_data.unmask").count() == 1
 
