@@ -24,8 +24,12 @@ from peace_index.method import significant_change
 from peace_index.models import (
     Band,
     CriminalCase,
+    DataCoverage,
+    DataSource,
     MethodVersion,
+    Petition,
     RecomputeRun,
+    SurveyResult,
     TownshipReview,
     VillageScore,
 )
@@ -54,6 +58,12 @@ def user_may_review(user: Actor, township: Region) -> bool:
 
 def user_may_manage(user: Actor, county: Region) -> bool:
     return user_may(user, "peace.manage", county)
+
+
+def user_may_see_inputs(user: Actor, village: Region) -> bool:
+    """The rows behind a village's counts (case and petition numbers, survey returns) are for
+    those who review the township or manage the county, not for every reader of the portrait."""
+    return user_may(user, "peace.review", village) or user_may(user, "peace.manage", village)
 
 
 def user_uses_index(user: Actor) -> bool:
@@ -324,3 +334,100 @@ def version_preview(draft: MethodVersion) -> BandPreview:
         key=lambda c: c[0].code,
     )
     return BandPreview(month=month, version=current, counts=counts, changes=changes)
+
+
+# The rows shown per source on a portrait: a village's year is rarely more; the count says if so.
+INPUT_ROWS_SHOWN = 100
+
+
+@dataclass
+class CoverageMonth:
+    month: date
+    delivered: dict[str, bool]  # source -> whether it delivered this month
+
+
+@dataclass
+class CaseInput:
+    case: CriminalCase
+    weight: float  # its severity's weight in the count (0 when its month was not delivered)
+    penalised: bool  # a serious or major case concealed or reported late
+    counts: bool  # its month was delivered (a delivery replaces its months whole)
+
+
+@dataclass
+class PetitionInput:
+    petition: Petition
+    counts: bool  # skip-level, repeat or collective, in a month delivered; first petitions never
+
+
+@dataclass
+class PortraitInputs:
+    """What a portrait's counts are made of, over the score's window: the months each source
+    delivered (a month missing is missing, not zero), the criminal cases with their severity's
+    weight, the petitions with their kind, the survey returns."""
+
+    since: date
+    sources: list[tuple[str, str]]
+    coverage: list[CoverageMonth]
+    cases: list[CaseInput]
+    cases_total: int
+    cases_weighted: float
+    petitions: list[PetitionInput]
+    petitions_total: int
+    petitions_counted: int
+    surveys: list[SurveyResult]
+    respondents: int
+    feel_safe: int
+
+
+def village_inputs(village: Region, month: date, version: MethodVersion) -> PortraitInputs:
+    """The inputs behind a village's counts for ``month`` under ``version`` (a few queries)."""
+    params = version.params
+    months = int(params["window_months"])
+    since = add_months(month, 1 - months)
+    county = county_of(village)
+    in_window = {"month__gte": since, "month__lte": month}
+    delivered = {
+        (c.source, c.month)
+        for c in DataCoverage.objects.filter(county=county, **in_window).only("source", "month")
+    }
+    sources = [(str(v), str(label)) for v, label in DataSource.choices]
+    coverage = [
+        CoverageMonth(month=m, delivered={src: (src, m) in delivered for src, _label in sources})
+        for m in (add_months(since, k) for k in range(months))
+    ]
+    weights = {k: float(v) for k, v in params["severity_weights"].items()}
+    cases_qs = CriminalCase.objects.filter(village=village, **in_window).order_by("-occurred_on", "id")
+    all_cases = list(
+        cases_qs.only("external_ref", "month", "occurred_on", "severity", "veto", "reported_late")
+    )
+    cases_delivered = {m for src, m in delivered if src == DataSource.CASES}
+    cases = [
+        CaseInput(
+            case=c,
+            weight=weights.get(c.severity, 0.0) if c.month in cases_delivered else 0.0,
+            penalised=c.reported_late and c.severity in ("serious", "major"),
+            counts=c.month in cases_delivered,
+        )
+        for c in all_cases
+    ]
+    petitions_all = list(
+        Petition.objects.filter(village=village, **in_window)
+        .only("external_ref", "month", "received_on", "kind")
+        .order_by("-received_on", "id")
+    )
+    petitions_delivered = {m for src, m in delivered if src == DataSource.PETITIONS}
+    petitions = [
+        PetitionInput(petition=p, counts=p.kind in Petition.COUNTED and p.month in petitions_delivered)
+        for p in petitions_all
+    ]
+    surveys = list(SurveyResult.objects.filter(village=village, **in_window).order_by("-month"))
+    return PortraitInputs(
+        since=since, sources=sources, coverage=coverage,
+        cases=cases[:INPUT_ROWS_SHOWN], cases_total=len(cases),
+        cases_weighted=sum(c.weight for c in cases),
+        petitions=petitions[:INPUT_ROWS_SHOWN], petitions_total=len(petitions),
+        petitions_counted=sum(1 for p in petitions if p.counts),
+        surveys=surveys, respondents=sum(s.respondents for s in surveys),
+        feel_safe=sum(s.feel_safe for s in surveys),
+    )  # fmt: skip

@@ -46,10 +46,12 @@ from peace_index.selectors import (
     township_ranking,
     user_may_manage,
     user_may_review,
+    user_may_see_inputs,
     user_may_view,
     user_uses_index,
     version_preview,
     versions_of,
+    village_inputs,
     village_portrait,
 )
 
@@ -301,11 +303,19 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
             value = portrait.score.dimensions.get(d)
             dims.append({"key": d, "label": dimension_labels[d], "value": value, "width": value or 0})
     township_visible = vil.parent is not None and user_may_view(request.user, vil.parent)
+    inputs = (
+        village_inputs(vil, portrait.month, portrait.version)
+        if portrait.score is not None
+        and portrait.version is not None
+        and user_may_see_inputs(request.user, vil)
+        else None
+    )
     return render(
         request,
         "peace_index/village.html",
         {
             "p": portrait,
+            "inputs": inputs,
             "dims": dims,
             "labels": labels,
             "dimension_labels": dimension_labels,

@@ -371,3 +371,41 @@ def test_the_api_dry_run_previews_and_a_removal_needs_its_confirmation(client, p
     r = api.post(url, {**body, "confirm_removals": True}, format="json")
     assert r.status_code == 201, r.content
     assert set(CriminalCase.objects.values_list("external_ref", flat=True)) == {"B3"}
+
+
+def test_the_portrait_lists_the_inputs_behind_its_counts_to_reviewers_only(client, pw):
+    a2 = pw.c.village_a2
+    deliver(
+        pw,
+        DataSource.PETITIONS,
+        [
+            {"ref": "X1", "village": a2.code, "date": "2026-10-03", "kind": "first"},
+            {"ref": "X2", "village": a2.code, "date": "2026-10-05", "kind": "collective"},
+        ],
+        recompute=False,
+    )
+    scores_compute(county=pw.c.county, month=THIS_MONTH, version=pw.version, now=NOW)
+    url = reverse("peace:village", args=[a2.pk]) + "?month=2026-11"
+
+    r = get(client, pw.w.township_official, url)
+    inputs = r.context["inputs"]
+    decomposition = {i["indicator"]: i for i in r.context["p"].score.decomposition["indicators"]}
+    body = r.content.decode()
+
+    # What the page lists adds up to what the decomposition counts.
+    assert [c.case.external_ref for c in inputs.cases] == ["A1"] and inputs.cases[0].weight == 4.0
+    assert inputs.cases_weighted == decomposition["criminal_cases"]["count"] == 4.0
+    assert [(i.petition.external_ref, i.counts) for i in inputs.petitions] == [("X2", True), ("X1", False)]
+    assert inputs.petitions_counted == decomposition["petitions"]["count"] == 1.0
+    # The window's first month (December 2025) was delivered by no source: said, not hidden.
+    december = inputs.coverage[0]
+    assert december.month == date(2025, 12, 1) and not any(december.delivered.values())
+    assert inputs.coverage[-1].delivered == {"cases": True, "petitions": True, "surveys": False}
+    assert 'data-testid="inputs"' in body and "X2" in body and "no: a first petition is a right" in body
+    assert body.count('data-testid="missing-month"') == 2 + 12  # cases and petitions once, surveys always
+
+    # A village cadre reads his portrait, not the case and petition numbers behind it.
+    client.force_login(pw.cadre)
+    own = client.get(reverse("peace:village", args=[pw.c.village_a1.pk]) + "?month=2026-11")
+    assert own.status_code == 200 and own.context["inputs"] is None
+    assert 'data-testid="inputs"' not in own.content.decode()
