@@ -65,8 +65,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     | _VOLUNTEERS_MANAGE
     | _PEACE_VIEW
     | {"people.view", "peace.review"},
-    R.GRID_WORKER: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,
-    R.VILLAGE_CADRE: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | _PEACE_VIEW | {"disputes.view"},
+    # Village-first response: they report that the village settled an order of their villages.
+    R.GRID_WORKER: _EVERY_ROLE_SEES | _DISPUTES_REGISTER | {"orders.village_report"},
+    R.VILLAGE_CADRE: _EVERY_ROLE_SEES
+    | _DISPUTES_REGISTER
+    | _PEACE_VIEW
+    | {"disputes.view", "orders.village_report"},
     R.MEDIATOR: _EVERY_ROLE_SEES | _DISPUTES_REGISTER,
     # Volunteers have no police powers and never see others' personal data unmasked.
     R.VOLUNTEER: _EVERY_ROLE_SEES,

@@ -34,7 +34,7 @@ from peace_index.models import (
     TownshipReview,
     VillageScore,
 )
-from stations.selectors import alert_harm_counts
+from stations.selectors import alert_harm_counts, village_settled_counts
 
 VILLAGE = Region.Level.VILLAGE
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -72,6 +72,7 @@ def gather_key(params: Mapping[str, Any]) -> str:
             params["bonus"]["early_days"],
             params["severity_weights"],
             params["veto"]["months"],
+            bool(params["bonus"].get("village_settled")),
         ],
         sort_keys=True,
     )
@@ -110,6 +111,13 @@ def gather_inputs(
     alerts = alert_harm_counts(villages=villages_qs, since=since, until=until, replaced_alert_ids=replaced)
     disputes = dispute_index_counts(
         villages=villages_qs, since=since, until=until, early_days=int(params["bonus"]["early_days"])
+    )
+    # Village-first response: an alert the village settled, confirmed by the station's call-back,
+    # is a verified early village-level resolution (in a version that says so).
+    settled = (
+        village_settled_counts(villages=villages_qs, since=since, until=until)
+        if params["bonus"].get("village_settled")
+        else {}
     )
     severity: Mapping[str, float] = params["severity_weights"]
     veto_since = add_months(month, 1 - int(params["veto"]["months"]))
@@ -176,7 +184,7 @@ def gather_inputs(
                 id=vid,
                 peer=peer,
                 values=values,
-                bonus_items=d.get("early_verified", 0),
+                bonus_items=d.get("early_verified", 0) + settled.get(vid, 0),
                 penalty_items=cases.get(vid, {}).get("late", 0),
                 veto=vid in vetoes,
             )

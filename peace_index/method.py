@@ -85,7 +85,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "severity_weights": {"minor": 1, "ordinary": 2, "serious": 4, "major": 8},
     # Verified early village-level resolutions: resolved at village level within early_days of
     # registration, and a follow-up visit confirmed it did not recur.
-    "bonus": {"per_item": 0.5, "max": 5.0, "early_days": 15},
+    # ``village_settled``: an alert the village settled before the police came, confirmed by the
+    # station's call-back (village-first response), is one such resolution too.
+    "bonus": {"per_item": 0.5, "max": 5.0, "early_days": 15, "village_settled": True},
     # Serious events concealed or reported late.
     "penalty": {"per_item": 3.0, "max": 15.0},
     "veto": {"months": 12, "band_cap": "attention"},
@@ -122,6 +124,7 @@ def first_params() -> dict[str, Any]:
     published with it keep scoring so; the demo's first version is one."""
     params = default_params()
     del params["shrinkage"]
+    del params["bonus"]["village_settled"]
     params["indicators"]["escalated_disputes"] |= {"high": 4.0}
     params["indicators"]["repeat_calls"] |= {"high": 8.0}
     for spec in params["indicators"].values():

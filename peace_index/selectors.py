@@ -33,6 +33,8 @@ from peace_index.models import (
     TownshipReview,
     VillageScore,
 )
+from stations.models import DispatchOrder
+from stations.selectors import orders_settled_by_village
 
 
 def county_of(region: Region) -> Region:
@@ -196,6 +198,7 @@ class Portrait:
     trend: list[VillageScore]
     changes: list[IndicatorChange]
     bonus_cases: list[Dispute]
+    bonus_orders: list[DispatchOrder]  # alerts the village settled (village-first response)
     penalty_cases: list[CriminalCase]
     veto_cases: list[CriminalCase]
 
@@ -227,6 +230,7 @@ def village_portrait(village: Region, month: date) -> Portrait:
             for i in score.decomposition.get("indicators", [])
         ]
     bonus_cases: list[Dispute] = []
+    bonus_orders: list[DispatchOrder] = []
     penalty_cases: list[CriminalCase] = []
     veto_cases: list[CriminalCase] = []
     if version is not None and score is not None:
@@ -238,6 +242,12 @@ def village_portrait(village: Region, month: date) -> Portrait:
                 villages=villages, since=since, until=until, early_days=int(params["bonus"]["early_days"])
             ).order_by("-resolved_at")[:50]
         )
+        if params["bonus"].get("village_settled"):
+            bonus_orders = list(
+                orders_settled_by_village(villages=villages, since=since, until=until)
+                .select_related("alert")
+                .order_by("-village_settled_at")[:50]
+            )
         penalty_cases = list(
             CriminalCase.objects.filter(
                 village=village,
@@ -256,7 +266,8 @@ def village_portrait(village: Region, month: date) -> Portrait:
         )
     return Portrait(
         village=village, month=month, version=version, score=score, previous=previous, trend=trend,
-        changes=changes, bonus_cases=bonus_cases, penalty_cases=penalty_cases, veto_cases=veto_cases,
+        changes=changes, bonus_cases=bonus_cases, bonus_orders=bonus_orders, penalty_cases=penalty_cases,
+        veto_cases=veto_cases,
     )  # fmt: skip
 
 

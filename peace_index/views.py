@@ -26,6 +26,7 @@ from governance.selectors import jurisdiction_for
 from governance.spreadsheets import csv_response, xlsx_response
 from peace_index import services
 from peace_index.api.serializers import params_as_fields
+from peace_index.gaming import GamingReview, gaming_review
 from peace_index.method import DIMENSIONS
 from peace_index.models import (
     Band,
@@ -159,11 +160,14 @@ def _review_forms(ranking: Ranking, data: Any = None, failed: str = "") -> list[
 
 
 def _township_page(request: HttpRequest, ranking: Ranking, forms: Any, status: int = 200) -> HttpResponse:
+    # For review only, never scored (peace_index/gaming.py): whoever sees the ranking sees it.
+    gaming = gaming_review(ranking.township, ranking.month) if ranking.version else GamingReview(flags=[])
     return render(
         request,
         "peace_index/township.html",
         {
             "r": ranking,
+            "gaming": gaming,
             "may_review": user_may_review(request.user, ranking.township),
             "review_forms": forms,
             "review_url": f"{_url('peace:township-review', ranking.township.pk)}?month={ranking.month:%Y-%m}",

@@ -15,6 +15,7 @@ from stations.api.summons import (
     SummonsReopenSerializer,
     SummonsWhistleSerializer,
 )
+from stations.api.village import VillageReportSerializer
 from stations.models import DispatchOrder, Summons
 from stations.services import alert_intake, order_step
 from stations.services.redispatch import order_redispatch
@@ -26,6 +27,7 @@ from stations.services.summons import (
     summons_verify,
     summons_whistle,
 )
+from stations.services.village_first import order_village_report
 
 declare(
     Action(
@@ -73,6 +75,15 @@ declare(
         right="a shift commander covering both the order's station (or village) and the new one",
         api="order-redispatch",
         page="stations:order-redispatch",
+    ),
+    Action(
+        name="stations.order.village_report",
+        label=_("The village settled it"),
+        input=VillageReportSerializer,
+        service=order_village_report,
+        right="the cadres and grid workers of the order's village, before the police are on scene",
+        api="village-order-report",
+        page="stations:village-order-report",
     ),
     Action(
         name="stations.shift.add",

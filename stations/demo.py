@@ -11,16 +11,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from governance.models import Agency, Membership, Region
-from stations.models import DispatchOrder, DutyShift, SlaProfile, Station, Summons
+from stations.models import Alert, DispatchOrder, DutyShift, SlaProfile, Station, Summons
+from stations.selectors import station_for_village
 from stations.services import alert_intake, order_step
 from stations.services.roster import duty_shift_add
 from stations.services.summons import summons_check_in, summons_handle, summons_verify, summons_whistle
+from stations.services.village_first import order_village_report
 
 # Its place in ``seed_demo`` (governance.contributions): first, the other apps' demos read its stations.
 ORDER = 10
 COUNTY_CODE = "330802"
 HISTORY_DAYS = 365
 HISTORY_ALERTS = 300
+# The share of villages where a quarrel comes back as a second (or third) 110 call.
+REPEAT_CALL_SHARE = 0.3
+# Past dispute alerts the demo cadre's village settled before the police came (村里先处置).
+VILLAGE_FIRST = ("邻里因排水沟堵塞争吵", "两户因宅基地边界争吵", "婆媳矛盾争吵")
 SUMMARIES = {
     "public_order": ["村口有人吵架推搡", "夜间噪音扰民", "醉酒人员滋事", "广场舞场地争执"],
     "dispute": ["邻里宅基地边界纠纷", "家庭矛盾求助", "劳务费拖欠纠纷", "预付卡退费纠纷"],
@@ -62,10 +68,11 @@ def seed_demo_history(*, seed: int) -> str | None:
         stations = _stations(county)
         opened, history = _alerts(county, stations, rng)
         whistles = Summons.objects.filter(village__path__startswith=county.path).count() + _whistles(stations)
+        settled = _village_first()
         _roster(stations)
     return (
         f"Stations: {len(stations)} joint-duty stations, {history} past alerts over a year, {opened} open today, "
-        f"{whistles} whistles."
+        f"{whistles} whistles, {settled} alerts settled by the village."
     )
 
 
@@ -146,32 +153,106 @@ def _alerts(county: Region, stations: list[Station], rng: random.Random) -> tupl
             notify=not past,
         )
         order = result.order
+        _received(order, at)
         staff = officers.get(order.station_id or 0) or []
         if not past or not staff:
             continue
         officer = rng.choice(staff).user
         # Most steps on time; about one in ten accepted late, so the statistics show breaches.
         late = rng.random() < 0.1
-        offsets = [75 if late else rng.randint(15, 50), 150, 480, 900, 3600, 7200, 86400 * 3]
-        steps = ["accept", "contact", "arrive", "handle", "resolve", "close", "follow_up"]
-        for step, offset in zip(steps, offsets, strict=True):
-            order = order_step(
-                order=order,
-                step=step,
-                actor=officer,
-                note="已调解处理完毕" if step == "resolve" else "",
-                at=at + timedelta(seconds=offset),
-            )
-            if step == "arrive":
-                # Its own random stream, so the alerts stay the same with or without whistles.
-                _past_whistle(
-                    order, officer, at + timedelta(seconds=offset + 60), random.Random(f"whistle:{i}")
-                )
+        first_offset = 75 if late else rng.randint(15, 50)
+        # Its own random stream, so the alerts stay the same with or without whistles.
+        _walk(order, officer, at, first_offset, whistle=random.Random(f"whistle:{i}"))
         history += 1
+    history += _repeat_calls(villages, officers, now)
     opened = DispatchOrder.objects.filter(
         status__in=DispatchOrder.OPEN, alert__village__path__startswith=county.path
     ).count()
     return opened, history
+
+
+def _received(order: DispatchOrder, at: datetime) -> None:
+    """A past alert was received when it was reported, not when the demo was seeded: the figures
+    by month, the repeat recognition of later calls and the peace index's windows read it."""
+    Alert.objects.filter(pk=order.alert_id).update(received_at=at)
+
+
+def _walk(
+    order: DispatchOrder, officer: User, at: datetime, first_offset: int, whistle: random.Random | None = None
+) -> None:
+    """A past order's life, from acceptance to the follow-up three days later; with ``whistle``, on
+    some the officer on scene called the township in (``_past_whistle``)."""
+    offsets = [first_offset, 150, 480, 900, 3600, 7200, 86400 * 3]
+    steps = ["accept", "contact", "arrive", "handle", "resolve", "close", "follow_up"]
+    for step, offset in zip(steps, offsets, strict=True):
+        order = order_step(
+            order=order,
+            step=step,
+            actor=officer,
+            note="已调解处理完毕" if step == "resolve" else "",
+            at=at + timedelta(seconds=offset),
+        )
+        if step == "arrive" and whistle is not None:
+            _past_whistle(order, officer, at + timedelta(seconds=offset + 60), whistle)
+
+
+def _repeat_calls(villages: list[Region], officers: dict[int, list[Membership]], now: datetime) -> int:
+    """Quarrels that come back: in a third of the villages a household calls 110 about the same
+    dispute again weeks later (a repeat call, which the peace index counts as harm). Without them
+    the demo's 警情 told no village from another. Its own random stream; two calls more than 7
+    days apart, so none opens a dispute case by itself (the third call would)."""
+    rng = random.Random("repeat-calls")
+    calls = 0
+    for village in rng.sample(villages, round(len(villages) * REPEAT_CALL_SHARE)):
+        address = f"{village.name}{rng.randint(81, 99)}号"
+        at = (now - timedelta(days=rng.randint(60, 340))).replace(hour=20, minute=rng.randint(0, 59))
+        for _ in range(2):
+            order = alert_intake(
+                actor=None, channel="110", category="dispute", summary=rng.choice(SUMMARIES["dispute"]),
+                address=address, village_code=village.code, reported_at=at, now=at, notify=False,
+            ).order  # fmt: skip
+            _received(order, at)
+            staff = officers.get(order.station_id or 0) or []
+            if staff:
+                _walk(order, rng.choice(staff).user, at, rng.randint(15, 50))
+            calls += 1
+            at += timedelta(days=rng.randint(10, 25))
+    return calls
+
+
+def _village_first() -> int:
+    """A few past dispute alerts that the demo cadre's village settled before the police came:
+    reported on her phone three minutes after the call, confirmed by the station's call-back."""
+    cadre = (
+        Membership.objects.filter(role=Membership.Role.VILLAGE_CADRE, active=True)
+        .select_related("user", "agency__region", "scope")
+        .order_by("pk")
+        .first()
+    )
+    village = (cadre.scope or cadre.agency.region) if cadre else None
+    if cadre is None or village is None or village.level != Region.Level.VILLAGE:
+        return 0
+    station = station_for_village(village)
+    officer = _member(station.police_agency if station else None, Membership.Role.OFFICER)
+    if officer is None:
+        return 0
+    now = timezone.now()
+    for k, summary in enumerate(VILLAGE_FIRST):
+        at = (now - timedelta(days=9 + 41 * k)).replace(hour=19, minute=10)
+        order = alert_intake(
+            actor=None, channel="110", category="dispute", summary=summary, address=f"{village.name}{5 + k}组",
+            village_code=village.code, reported_at=at, now=at, notify=False,
+        ).order  # fmt: skip
+        _received(order, at)
+        order_village_report(
+            actor=cadre.user, order=order, note="村调委会已到场调解，双方和解，不需要民警到场。",
+            at=at + timedelta(minutes=3), notify=False,
+        )  # fmt: skip
+        order_step(
+            order=order, step="village_confirm", actor=officer.user, note="已电话回访村干部，属实。",
+            at=at + timedelta(minutes=6),
+        )  # fmt: skip
+    return len(VILLAGE_FIRST)
 
 
 def _member(agency: Agency | None, role: str) -> Membership | None:

@@ -85,6 +85,9 @@ class Figures:
     # Alerts of the month (any category) whose order was transferred to a dispute case, i.e.
     # handed to joint mediation by the station and the mediators.
     joint_mediations: int = 0
+    # Alerts of the month whose order the village settled before the police came (confirmed by
+    # the station's call-back): village-first response.
+    settled_by_village: int = 0
     whistles: int = 0  # summonses blown in the month
     summoned: int = 0  # agencies named by those whistles (one per whistle and agency)
     checked_in_on_time: int = 0
@@ -197,6 +200,9 @@ def monthly_figures(
         "merged_duplicates": Count("pk", filter=Q(duplicate_of__isnull=False)),
         "red_risk": Count("pk", filter=original & Q(risk_level=Alert.Risk.RED)),
         "joint_mediations": Count("pk", filter=original & to_dispute),
+        "settled_by_village": Count(
+            "pk", filter=original & Q(order__status=DispatchOrder.Status.VILLAGE_SETTLED)
+        ),
     }
     by_channel = {f"channel_{c}": Count("pk", filter=original & Q(channel=c)) for c in Alert.Channel.values}
     by_category = {

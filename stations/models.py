@@ -99,6 +99,10 @@ class Alert(ChoiceLabels, models.Model):
         FIRE_DISASTER = "fire_disaster", _("Fire or disaster")
         NON_POLICE = "non_police", _("Non-police matter")
 
+    # What a village may settle before the police come (village-first response): quarrels and
+    # disturbances, a call for help; never a crime, a crash or a fire, which stay the police's.
+    VILLAGE_FIRST_CATEGORIES = (Category.DISPUTE, Category.PUBLIC_ORDER, Category.HELP)
+
     class Risk(models.TextChoices):
         YELLOW = "yellow", _("Repeat: flagged")
         RED = "red", _("Red risk")
@@ -166,10 +170,15 @@ class DispatchOrder(ChoiceLabels, models.Model):
         CLOSED = "closed", _("Closed")
         FOLLOWED_UP = "followed_up", _("Followed up")
         REDIRECTED = "redirected", _("Redirected to the owning agency")
+        # The village settled it before the police came (Changshan's "你们不用过来"): reported by
+        # its cadre or grid worker, confirmed by the station's call-back.
+        VILLAGE_SETTLED = "by_village", _("Settled by the village")
         MERGED = "merged", _("Merged into an earlier alert")
         INVALID = "invalid", _("Invalid")
 
     OPEN = (Status.DISPATCHED, Status.ACCEPTED, Status.CONTACTED, Status.ON_SCENE, Status.HANDLING)
+    # Before the police are on scene, the village may report that it settled the matter.
+    VILLAGE_MAY_SETTLE = (Status.DISPATCHED, Status.ACCEPTED, Status.CONTACTED)
     # The order's life, one step at a time (``stations.services.dispatch.order_step``). Rows are
     # in the order the page offers the steps. ``close`` from REDIRECTED is the owning agency's.
     TRANSITIONS = StateTable(
@@ -187,6 +196,10 @@ class DispatchOrder(ChoiceLabels, models.Model):
         (Status.TRANSFERRED, "close", Status.CLOSED),
         (Status.REDIRECTED, "close", Status.CLOSED),
         (Status.CLOSED, "follow_up", Status.FOLLOWED_UP),
+        # The station's call-back confirms the village's report and stands down (one tap).
+        (Status.DISPATCHED, "village_confirm", Status.VILLAGE_SETTLED),
+        (Status.ACCEPTED, "village_confirm", Status.VILLAGE_SETTLED),
+        (Status.CONTACTED, "village_confirm", Status.VILLAGE_SETTLED),
     )
 
     alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="order")
@@ -224,6 +237,13 @@ class DispatchOrder(ChoiceLabels, models.Model):
     )
     redirected_at = models.DateTimeField(null=True, blank=True)
     redirect_closed_at = models.DateTimeField(null=True, blank=True)
+    # The village's report that it settled the matter, and the station's confirmation of it.
+    village_reported_at = models.DateTimeField(_("village reported settled at"), null=True, blank=True)
+    village_reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    village_report = models.CharField(_("how the village settled it"), max_length=500, blank=True)
+    village_settled_at = models.DateTimeField(_("settled by the village at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -275,6 +295,17 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+
+    @property
+    def status_label(self) -> str:
+        """The status the event reached, for people; empty for a note that changed no status (a
+        re-dispatch, the village's report), which its note says."""
+        if self.from_status == self.to_status and self.from_status:
+            return ""
+        try:
+            return str(DispatchOrder.Status(self.to_status).label)
+        except ValueError:
+            return self.to_status
 
 
 class ClockBreach(models.Model):

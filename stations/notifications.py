@@ -7,17 +7,12 @@ from django.utils.translation import gettext as _
 
 from governance.models import Membership, OutboundChannel
 from governance.services.notifications import notification_send
-from stations.models import Alert, ClockBreach, DispatchOrder
-from stations.selectors import STATION_ROLES, commanders_for
+from stations.models import Alert, ClockBreach, DispatchOrder, Station
+from stations.selectors import STATION_ROLES, commanders_for, village_responders
 
 
-def notify_new_order(*, order_id: int) -> int:
-    """Put the new order in the inbox of every staff member of its station. Idempotent."""
-    order = DispatchOrder.objects.select_related("alert__village", "station").filter(pk=order_id).first()
-    if order is None or order.station is None:
-        return 0
-    station = order.station
-    staff = (
+def _station_staff(station: Station) -> list[Membership]:
+    return list(
         Membership.objects.filter(
             Q(agency_id=station.police_agency_id) | Q(agency__in=station.stationed_agencies.all()),
             role__in=STATION_ROLES,
@@ -26,6 +21,16 @@ def notify_new_order(*, order_id: int) -> int:
         .select_related("user")
         .distinct()
     )
+
+
+def notify_new_order(*, order_id: int) -> int:
+    """Put the new order in the inbox of every staff member of its station, and of the village's
+    cadres and grid workers. Idempotent."""
+    order = DispatchOrder.objects.select_related("alert__village", "station").filter(pk=order_id).first()
+    if order is None or order.station is None:
+        return 0
+    station = order.station
+    staff = _station_staff(station)
     sent = 0
     for membership in staff:
         notification_send(
@@ -38,7 +43,40 @@ def notify_new_order(*, order_id: int) -> int:
             idempotency_key=f"order:{order.pk}:station:{station.pk}:new:{membership.user_id}",
         )
         sent += 1
+    # The village hears of a quarrel, a disturbance or a call for help too: its cadre may settle
+    # it before the police arrive.
+    village = order.alert.village if order.alert.category in Alert.VILLAGE_FIRST_CATEGORIES else None
+    for membership in village_responders(village) if village is not None else []:
+        notification_send(
+            recipient=membership.user,
+            title=_("Police dispatched to your village: %(summary)s") % {"summary": order.alert.summary},
+            body=_("%(address)s. If the village has already settled it, report it here.")
+            % {"address": order.alert.address},
+            link=f"/stations/village/orders/{order.pk}/",
+            kind="order.village",
+            idempotency_key=f"order:{order.pk}:village:{membership.user_id}",
+        )
+        sent += 1
     return sent
+
+
+def notify_village_report(*, order_id: int) -> int:
+    """Tell the station's staff that the village reports it settled the order: call back."""
+    order = DispatchOrder.objects.select_related("alert__village", "station").filter(pk=order_id).first()
+    if order is None or order.station is None or order.village_reported_at is None:
+        return 0
+    staff = _station_staff(order.station)
+    for membership in staff:
+        notification_send(
+            recipient=membership.user,
+            title=_("The village reports it settled: %(summary)s") % {"summary": order.alert.summary},
+            body=_("%(village)s: %(report)s Call back to confirm, then stand down.")
+            % {"village": order.alert.village.name, "report": order.village_report},
+            link=f"/stations/orders/{order.pk}/",
+            kind="order.village_report",
+            idempotency_key=f"order:{order.pk}:village_report:{membership.user_id}",
+        )
+    return len(staff)
 
 
 def escalate_breach(*, breach_id: int) -> int:

@@ -126,6 +126,62 @@ def commanders_for(station: Station | None, village: Region) -> list[Membership]
     )
 
 
+# Who answers for a village first: its cadres and grid workers (village-first response).
+VILLAGE_ROLES = {R.VILLAGE_CADRE, R.GRID_WORKER}
+
+
+def village_responders(village: Region) -> list[Membership]:
+    """The active cadres and grid workers of the village itself (not of the township above)."""
+    return list(
+        Membership.objects.filter(
+            Q(scope__path=village.path)
+            | Q(scope__isnull=True, agency__served_regions__path=village.path)
+            # An agency that names no served regions serves its own (as in the jurisdiction).
+            | Q(scope__isnull=True, agency__served_regions__isnull=True, agency__region__path=village.path),
+            role__in=VILLAGE_ROLES,
+            active=True,
+            agency__active=True,
+        )
+        .select_related("user")
+        .distinct()
+    )
+
+
+def orders_for_village_reporters(user: Actor) -> QuerySet[DispatchOrder]:
+    """The orders of the villages where ``user`` reports for the village (cadres, grid workers),
+    of the kinds a village may settle itself (``Alert.VILLAGE_FIRST_CATEGORIES``)."""
+    condition = jurisdiction_for(user).region_filter("orders.village_report", prefix="alert__village__")
+    if condition is None:
+        return DispatchOrder.objects.none()
+    return DispatchOrder.objects.select_related("alert__village__parent", "station").filter(
+        condition, alert__duplicate_of__isnull=True, alert__category__in=Alert.VILLAGE_FIRST_CATEGORIES
+    )
+
+
+def orders_settled_by_village(
+    *, villages: QuerySet[Region], since: datetime, until: datetime
+) -> QuerySet[DispatchOrder]:
+    """Orders the village settled before the police came, confirmed by the station's call-back
+    within [since, until): for the peace index's bonus (verified early village-level resolution)."""
+    return DispatchOrder.objects.filter(
+        alert__village__in=villages,
+        status=DispatchOrder.Status.VILLAGE_SETTLED,
+        village_settled_at__gte=since,
+        village_settled_at__lt=until,
+    )
+
+
+def village_settled_counts(*, villages: QuerySet[Region], since: datetime, until: datetime) -> dict[int, int]:
+    """village id -> orders settled by the village in the window (one query)."""
+    return dict(
+        orders_settled_by_village(villages=villages, since=since, until=until)
+        .values("alert__village_id")
+        .annotate(n=Count("pk"))
+        .values_list("alert__village_id", "n")
+        .order_by()
+    )
+
+
 # --- The commander board ---------------------------------------------------------------------
 
 # Who sees the "four full coverages" report: the people who answer for a whole area.

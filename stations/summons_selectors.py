@@ -16,6 +16,15 @@ def summons_answering_agency_ids(user: Actor) -> set[int]:
     return {m.agency_id for m in jurisdiction_for(user).memberships if m.role != Membership.Role.VOLUNTEER}
 
 
+def targets_answerable_by(user: Actor) -> QuerySet[SummonsTarget]:
+    """Targets of the whistles the user may see that call one of his own agencies: those he may
+    check in and record the handling for (on his grid page or on the whistle's page)."""
+    return SummonsTarget.objects.filter(
+        summons__in=summonses_visible_to(user).values("pk"),
+        agency_id__in=summons_answering_agency_ids(user),
+    ).select_related("summons__village", "summons__whistler_agency", "agency")
+
+
 def summonses_visible_to(user: Actor) -> QuerySet[Summons]:
     """Summonses the user whistled, those calling one of his agencies, those on orders of the
     stations he staffs, and those in villages where he is a shift commander; with their targets

@@ -13,6 +13,11 @@ def notify_new_order_task(order_id: int) -> int:
     return notifications.notify_new_order(order_id=order_id)
 
 
+@shared_task(name="stations.notify_village_report", acks_late=True)
+def notify_village_report_task(order_id: int) -> int:
+    return notifications.notify_village_report(order_id=order_id)
+
+
 @shared_task(name="stations.escalate_breaches", acks_late=True)
 def escalate_breaches_task(breach_ids: list[int]) -> int:
     return sum(notifications.escalate_breach(breach_id=pk) for pk in breach_ids)

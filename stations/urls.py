@@ -1,6 +1,14 @@
 from django.urls import path
 
-from stations import views, views_figures, views_grid, views_integrations, views_roster, views_summons
+from stations import (
+    views,
+    views_figures,
+    views_grid,
+    views_integrations,
+    views_roster,
+    views_summons,
+    views_village,
+)
 
 app_name = "stations"
 urlpatterns = [
@@ -21,6 +29,16 @@ urlpatterns = [
     # The whistle (吹哨报到): each agency's report-in and handling; verify or reopen.
     path("summons/<int:summons_id>/", views_summons.summons_detail, name="summons"),
     path("summons/<int:summons_id>/verify/", views_summons.summons_verify_view, name="summons-verify"),
+    path(
+        "summons/<int:summons_id>/targets/<int:target_id>/check-in/",
+        views_summons.summons_target_check_in,
+        name="summons-target-check-in",
+    ),
+    path(
+        "summons/<int:summons_id>/targets/<int:target_id>/handle/",
+        views_summons.summons_target_handle,
+        name="summons-target-handle",
+    ),
     path("summons/<int:summons_id>/reopen/", views_summons.summons_reopen_view, name="summons-reopen"),
     # Commanders and the county: the board, coverage and monthly figures with their exports.
     path("board/", views.board, name="board"),
@@ -42,4 +60,11 @@ urlpatterns = [
     path("grid/whistle/", views_grid.grid_whistle, name="grid-whistle"),
     path("grid/summons/<int:target_id>/check-in/", views_grid.grid_check_in, name="grid-check-in"),
     path("grid/summons/<int:target_id>/handle/", views_grid.grid_handle, name="grid-handle"),
+    # Village-first response: the village's cadres and grid workers report it settled an order.
+    path("village/orders/<int:order_id>/", views_village.village_order, name="village-order"),
+    path(
+        "village/orders/<int:order_id>/report/",
+        views_village.village_order_report,
+        name="village-order-report",
+    ),
 ]

@@ -156,9 +156,12 @@ async def live_stream(request: HttpRequest, station_id: int) -> HttpResponse | S
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_object_or_404(
-        orders_visible_to(request.user).prefetch_related("events", "breaches"), pk=order_id
+        orders_visible_to(request.user).prefetch_related("events__actor__profile", "breaches"), pk=order_id
     )
     next_steps = DispatchOrder.TRANSITIONS.offered(order.status)
+    if order.village_reported_at is None:
+        # Standing down is offered once the village has reported that it settled the matter.
+        next_steps = [s for s in next_steps if s != "village_confirm"]
     owners = redirect_agencies_for(order.alert.village) if "redirect" in next_steps else []
     whistles = summonses_visible_to(request.user).filter(order=order)
     return render(

@@ -213,6 +213,7 @@ def _export_cells(f: Figures) -> list[tuple[str, Any]]:
         (_("Merged duplicates"), f.merged_duplicates),
         (_("Red-risk alerts"), f.red_risk),
         (_("Joint mediations"), f.joint_mediations),
+        (_("Settled by the village"), f.settled_by_village),
         (_("Whistles"), f.whistles),
         (_("Joint operations"), f.joint_operations),
         (_("Agencies summoned"), f.summoned),

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,16 +25,15 @@ from governance.actors import Actor
 from governance.models import Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations.api.serializers import intake_input
-from stations.models import Alert, Summons, SummonsTarget
-from stations.selectors import GRID_ROLES
+from stations.models import Alert, DispatchOrder, Summons
+from stations.selectors import GRID_ROLES, orders_for_village_reporters
 from stations.services import alert_intake
-from stations.services.summons import summons_check_in, summons_handle
 from stations.summons_selectors import (
     summonable_agencies,
-    summons_answering_agency_ids,
     summonses_visible_to,
+    targets_answerable_by,
 )
-from stations.views_summons import agency_choices, deadlines, whistle_sent
+from stations.views_summons import agency_choices, answer_target, deadlines, whistle_sent
 
 MY_REPORTS_SHOWN = 20
 WHISTLES_SHOWN = 50
@@ -46,14 +44,6 @@ def _require_grid_user(request: HttpRequest) -> None:
     gets a 404, as if the pages did not exist."""
     if not any(m.role in GRID_ROLES for m in jurisdiction_for(request.user).memberships):
         raise Http404
-
-
-def _my_targets(user: Actor) -> QuerySet[SummonsTarget]:
-    """Targets of the whistles the user may see that call one of his own agencies."""
-    return SummonsTarget.objects.filter(
-        summons__in=summonses_visible_to(user).values("pk"),
-        agency_id__in=summons_answering_agency_ids(user),
-    ).select_related("summons__village", "summons__whistler_agency", "agency")
 
 
 def _villages(user: Actor) -> list[tuple[str, str]]:
@@ -82,7 +72,7 @@ def _home(
     )
     # Whistles still to answer, the earliest deadline first.
     whistles = list(
-        _my_targets(request.user)
+        targets_answerable_by(request.user)
         .filter(summons__status=Summons.Status.OPEN, handled_at__isnull=True)
         .order_by("check_in_due", "pk")[:WHISTLES_SHOWN]
     )
@@ -96,12 +86,24 @@ def _home(
         .filter(whistler_id=request.user.pk)
         .exclude(status=Summons.Status.VERIFIED)[:WHISTLES_SHOWN]
     )
+    # The police on their way to one's villages: the village may have settled it already.
+    village_orders = (
+        orders_for_village_reporters(request.user)
+        .filter(status__in=DispatchOrder.OPEN)
+        .order_by("-dispatched_at", "-id")[:WHISTLES_SHOWN]
+    )
     handle = action_named("stations.summons.handle").input
     note_label = handle().fields["note"].label if handle else ""
     return render(
         request,
         "stations/grid_home.html",
-        {"reports": reports, "whistles": whistles, "blown": blown, "note_label": note_label},
+        {
+            "reports": reports,
+            "whistles": whistles,
+            "blown": blown,
+            "note_label": note_label,
+            "village_orders": village_orders,
+        },
         status=status,
     )
 
@@ -151,30 +153,18 @@ def grid_report(request: HttpRequest) -> HttpResponse:
 
 
 def _answer(request: HttpRequest, target_id: int, answer: str) -> HttpResponse:
-    """Check in, or record what was done, for one summoned agency: the declared serializer of the
-    action validates the form; bad input shows the grid page again with the errors (400)."""
+    """Check in, or record what was done, for one summoned agency from the grid page; bad input
+    shows the grid page again with the errors (400)."""
     _require_grid_user(request)
-    target = get_object_or_404(_my_targets(request.user), pk=target_id)
-    name = "stations.summons.check_in" if answer == "check_in" else "stations.summons.handle"
-    form = ActionForm(
-        action_named(name),
-        data=request.POST,
-        initial={"agency": target.agency_id},
-        exclude=["agency"],
-    )
-    if answer == "check_in":
-        done = form.submit(lambda d: summons_check_in(actor=request.user, target=target))
-        success = _("Checked in for %(agency)s.") % {"agency": target.agency.name}
-    else:
-        done = form.submit(lambda d: summons_handle(actor=request.user, target=target, note=d["note"]))
-        success = _("Recorded what %(agency)s did.") % {"agency": target.agency.name}
+    target = get_object_or_404(targets_answerable_by(request.user), pk=target_id)
+    done, form = answer_target(request, target, answer)
+    back = f"{reverse('stations:grid-home')}#whistle-{target.pk}"
     if done:
-        messages.success(request, success)
-        return redirect(f"{reverse('stations:grid-home')}#whistle-{target.pk}")
+        return redirect(back)
     if not form.errors.get("note"):
         # A refusal of the state (not checked in, already verified): said above the page.
         messages.error(request, " ".join(form.non_field_errors))
-        return redirect(f"{reverse('stations:grid-home')}#whistle-{target.pk}")
+        return redirect(back)
     return _home(request, errors={target.pk: form}, status=400)
 
 

@@ -20,16 +20,18 @@ from django.views.decorators.http import require_POST
 from governance.action_forms import ActionForm
 from governance.actions import action_named
 from governance.models import Agency
-from stations.models import Summons
+from stations.models import Summons, SummonsTarget
 from stations.selectors import orders_visible_to
 from stations.services.summons import (
     CHECK_IN_LIMITS,
     may_conclude,
+    summons_check_in,
+    summons_handle,
     summons_reopen,
     summons_verify,
     summons_whistle,
 )
-from stations.summons_selectors import summonable_agencies, summonses_visible_to
+from stations.summons_selectors import summonable_agencies, summonses_visible_to, targets_answerable_by
 
 
 def deadlines() -> list[tuple[str, Any]]:
@@ -95,25 +97,61 @@ def order_whistle(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
+def answer_target(request: HttpRequest, target: SummonsTarget, answer: str) -> tuple[bool, ActionForm]:
+    """Check in, or record what was done, for one summoned agency: the declared action's
+    serializer reads the form, the service decides; the success is said in a message."""
+    name = "stations.summons.check_in" if answer == "check_in" else "stations.summons.handle"
+    form = ActionForm(
+        action_named(name), data=request.POST, initial={"agency": target.agency_id}, exclude=["agency"]
+    )
+    if answer == "check_in":
+        done = form.submit(lambda d: summons_check_in(actor=request.user, target=target))
+        success = _("Checked in for %(agency)s.") % {"agency": target.agency.name}
+    else:
+        done = form.submit(lambda d: summons_handle(actor=request.user, target=target, note=d["note"]))
+        success = _("Recorded what %(agency)s did.") % {"agency": target.agency.name}
+    if done:
+        messages.success(request, success)
+    return done, form
+
+
 def _summons_or_404(request: HttpRequest, summons_id: int) -> Summons:
     return get_object_or_404(summonses_visible_to(request.user).select_related("order__alert"), pk=summons_id)
 
 
 def _detail(
-    request: HttpRequest, summons: Summons, reopen: ActionForm | None = None, status: int = 200
+    request: HttpRequest,
+    summons: Summons,
+    reopen: ActionForm | None = None,
+    status: int = 200,
+    answering: dict[int, ActionForm] | None = None,
 ) -> HttpResponse:
     concludes = may_conclude(request.user, summons)
     offered = Summons.TRANSITIONS.offered(summons.status, among=("verify", "reopen")) if concludes else []
     now = timezone.now()
     targets = list(summons.targets.all())
+    # The agencies the user answers for report in and say what they did here, as on the grid page.
+    mine = (
+        set(targets_answerable_by(request.user).filter(summons=summons).values_list("pk", flat=True))
+        if summons.status == Summons.Status.OPEN
+        else set()
+    )
     for t in targets:
         t.overdue = t.checked_in_at is None and t.check_in_due < now  # type: ignore[attr-defined]
+        t.answerable = t.pk in mine and t.handled_at is None  # type: ignore[attr-defined]
+        form = (answering or {}).get(t.pk)
+        t.note_errors = form.errors.get("note", []) if form else []  # type: ignore[attr-defined]
+        t.note_value = request.POST.get("note", "") if form else ""  # type: ignore[attr-defined]
+    handle = action_named("stations.summons.handle").input
     return render(
         request,
         "stations/summons_detail.html",
         {
             "summons": summons,
             "targets": targets,
+            "note_label": handle().fields["note"].label if handle else "",
+            "order_visible": summons.order_id is not None
+            and orders_visible_to(request.user).filter(pk=summons.order_id).exists(),
             "offered": offered,
             "verify_form": ActionForm(action_named("stations.summons.verify"))
             if "verify" in offered
@@ -128,6 +166,32 @@ def _detail(
 @login_required
 def summons_detail(request: HttpRequest, summons_id: int) -> HttpResponse:
     return _detail(request, _summons_or_404(request, summons_id))
+
+
+def _target_answer(request: HttpRequest, summons_id: int, target_id: int, answer: str) -> HttpResponse:
+    summons = _summons_or_404(request, summons_id)
+    target = get_object_or_404(targets_answerable_by(request.user).filter(summons=summons), pk=target_id)
+    done, form = answer_target(request, target, answer)
+    if done:
+        return redirect("stations:summons", summons_id=summons.pk)
+    if not form.errors.get("note"):
+        messages.error(request, " ".join(form.non_field_errors))
+        return redirect("stations:summons", summons_id=summons.pk)
+    return _detail(request, summons, status=400, answering={target.pk: form})
+
+
+@login_required
+@require_POST
+def summons_target_check_in(request: HttpRequest, summons_id: int, target_id: int) -> HttpResponse:
+    """报到 from the whistle's page, for an agency the user answers for (the mediation committee,
+    the police station, a market regulator... not only the grid's own)."""
+    return _target_answer(request, summons_id, target_id, "check_in")
+
+
+@login_required
+@require_POST
+def summons_target_handle(request: HttpRequest, summons_id: int, target_id: int) -> HttpResponse:
+    return _target_answer(request, summons_id, target_id, "handle")
 
 
 @login_required

@@ -116,11 +116,16 @@ class PeacePortraitSerializer(serializers.Serializer):
     score = PeacePortraitScoreSerializer(allow_null=True)
     trend = PeaceScoreSerializer(many=True)
     bonus_cases = serializers.SerializerMethodField()
+    bonus_orders = serializers.SerializerMethodField()
     penalty_cases = serializers.SerializerMethodField()
     veto_cases = serializers.SerializerMethodField()
 
     def get_bonus_cases(self, obj: Any) -> list[dict[str, Any]]:
         return [{"id": d.pk, "ref": d.number} for d in obj.bonus_cases]
+
+    def get_bonus_orders(self, obj: Any) -> list[dict[str, Any]]:
+        """Alerts the village settled before the police came (dispatch orders), in the bonus."""
+        return [{"id": o.pk, "ref": o.alert.summary} for o in obj.bonus_orders]
 
     def get_penalty_cases(self, obj: Any) -> list[dict[str, Any]]:
         return [{"id": c.pk, "ref": c.external_ref} for c in obj.penalty_cases]
@@ -170,6 +175,7 @@ METHOD_FIELDS: list[tuple[str, tuple[str, ...]]] = [
     ("bonus_per_item", ("bonus", "per_item")),
     ("bonus_max", ("bonus", "max")),
     ("bonus_early_days", ("bonus", "early_days")),
+    ("bonus_village_settled", ("bonus", "village_settled")),
     ("penalty_per_item", ("penalty", "per_item")),
     ("penalty_max", ("penalty", "max")),
     ("shrinkage_no_events_at_prior", ("shrinkage", "no_events_at_prior")),
@@ -209,6 +215,11 @@ def _method_fields() -> dict[str, serializers.Field]:
     fields["bonus_max"] = _number(_("Bonus at most (points)"))
     fields["bonus_early_days"] = serializers.IntegerField(
         label=_("Early resolution within (days)"), min_value=1, max_value=365
+    )
+    fields["bonus_village_settled"] = serializers.BooleanField(
+        label=_("An alert the village settled before the police came counts as one"),
+        help_text=_("Reported by its cadre or grid worker and confirmed by the station's call-back."),
+        required=False,
     )
     fields["penalty_per_item"] = _number(_("Penalty per concealed or late-reported event (points)"))
     fields["penalty_max"] = _number(_("Penalty at most (points)"))

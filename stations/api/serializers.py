@@ -94,6 +94,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "id", "status", "priority", "station", "alert", "dispatched_at", "accepted_at", "accepted_by",
             "contacted_at", "on_scene_at", "handling_at", "resolved_at", "closed_at", "followed_up_at",
             "accept_due", "contact_due", "on_scene_due", "outcome", "transferred_to", "breaches",
+            "village_reported_at", "village_report", "village_settled_at",
         ]  # fmt: skip
 
     def get_breaches(self, order: DispatchOrder) -> list[str]:

@@ -359,6 +359,7 @@ _STAMP = {
     "redirect": "redirected_at",
     "close": "closed_at",
     "follow_up": "followed_up_at",
+    "village_confirm": "village_settled_at",
 }
 
 
@@ -382,6 +383,7 @@ STEP_LABELS = {
     "redirect": gettext_lazy("redirect"),
     "close": gettext_lazy("close"),
     "follow_up": gettext_lazy("record the follow-up of"),
+    "village_confirm": gettext_lazy("confirm the village's settling of"),
 }
 TRANSFER_TARGETS = ("dispute", "criminal_case", "summons")
 # Which clock a step stops, for on-time statistics.
@@ -492,7 +494,18 @@ def _check_redirect(order: DispatchOrder, *, agency: Agency | None, **_kw: objec
     _check_redirect_agency(order, agency)
 
 
-_CHECK: dict[str, Callable[..., None]] = {"transfer": _check_transfer, "redirect": _check_redirect}
+def _check_village_confirm(order: DispatchOrder, **_kw: object) -> None:
+    if order.village_reported_at is None:
+        raise InvalidTransition(
+            _("The village has not reported that it settled this matter; call the village first.")
+        )
+
+
+_CHECK: dict[str, Callable[..., None]] = {
+    "transfer": _check_transfer,
+    "redirect": _check_redirect,
+    "village_confirm": _check_village_confirm,
+}
 
 
 def _no_change(order: DispatchOrder, **_kw: object) -> list[str]:
@@ -528,7 +541,16 @@ def _apply_close(order: DispatchOrder, *, note: str, at: datetime, before: str, 
     return ["redirect_closed_at", "outcome"]
 
 
+def _apply_village_confirm(order: DispatchOrder, *, note: str, at: datetime, **_kw: object) -> list[str]:
+    """The station stands down: the order is over, settled by the village (its report is the
+    outcome, with what the call-back added)."""
+    order.closed_at = at
+    order.outcome = "\n".join(t for t in (order.village_report, note.strip()) if t)[:2000]
+    return ["closed_at", "outcome"]
+
+
 _APPLY: dict[str, Callable[..., list[str]]] = {
+    "village_confirm": _apply_village_confirm,
     "accept": _apply_accept,
     "resolve": _apply_resolve,
     "transfer": _apply_transfer,

@@ -14,7 +14,7 @@ from stations.live import publish_order
 from stations.models import DispatchOrder, OrderEvent, Station
 from stations.selectors import commands_over, user_may_act_on
 
-# OrderEvent.note holds 500 characters, "redispatch: " included.
+# OrderEvent.note holds 500 characters, "Re-dispatched to <station>: " included.
 REASON_MAX_LENGTH = 400
 
 
@@ -72,7 +72,9 @@ def order_redispatch(
         actor=user_of(actor),
         from_status=order.status,
         to_status=order.status,
-        note=f"redispatch: {reason}",
+        note=(_("Re-dispatched to %(station)s: %(reason)s") % {"station": station.name, "reason": reason})[
+            :500
+        ],
     )
     audit_record(
         actor=actor,

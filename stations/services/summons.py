@@ -45,6 +45,7 @@ ORDER_FINISHED = {
     DispatchOrder.Status.REDIRECTED,
     DispatchOrder.Status.MERGED,
     DispatchOrder.Status.INVALID,
+    DispatchOrder.Status.VILLAGE_SETTLED,
 }
 
 

@@ -10,10 +10,15 @@ import time_machine
 
 from disputes.models import Dispute, FollowUp, Tier
 from peace_index.compute import gather_inputs, scores_compute
+from peace_index.method import first_params
 from peace_index.models import DataSource, VillageScore
+from peace_index.selectors import village_portrait
 from peace_index.services import review_decide
+from stations.services import alert_intake, order_step
+from stations.services.village_first import order_village_report
 from tests.disputes.factories import registered
 from tests.peace_index.factories import NOW, THIS_MONTH, alert, deliver, peace_world
+from tests.stations.factories import station_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
@@ -182,3 +187,30 @@ def test_an_approved_month_is_frozen(pw):
     assert written == 1  # only township B's village
     assert score_of(pw, pw.c.village_a1).score == frozen
     assert score_of(pw, pw.c.village_b1).dimensions["incidents"] < 100
+
+
+def test_an_alert_the_village_settled_is_a_verified_early_resolution_where_the_version_says_so(pw):
+    """Changshan's case: the police two minutes out, the village secretary calls to say it is
+    settled; confirmed by the station's call-back, it earns the village the bonus, never a point
+    less (DESIGN: a village never loses points for reporting)."""
+    a1 = pw.c.village_a1
+    station_for(pw.c)
+    scores_compute(county=pw.c.county, month=THIS_MONTH, version=pw.version, now=NOW)
+    before = score_of(pw, a1)
+    with time_machine.travel(NOW - timedelta(days=3), tick=False):
+        order = alert_intake(
+            actor=None, channel="110", category="dispute", summary="邻里争吵", address="一村2组",
+            village_code=a1.code,
+        ).order  # fmt: skip
+        order_village_report(actor=pw.cadre, order=order, note="村调委会已调解，双方和好")
+        order_step(order=order, step="village_confirm", actor=pw.w.officer)
+
+    inputs, _ = gather_inputs(counties=[pw.c.county], month=THIS_MONTH, params=pw.version.params)
+    first, _ = gather_inputs(counties=[pw.c.county], month=THIS_MONTH, params=first_params())
+    assert next(v for v in inputs if v.id == a1.pk).bonus_items == 1
+    assert next(v for v in first if v.id == a1.pk).bonus_items == 0  # a version without the rule
+    scores_compute(county=pw.c.county, month=THIS_MONTH, version=pw.version, now=NOW)
+    after = score_of(pw, a1)
+    assert after.bonus == before.bonus + 0.5 and after.score >= before.score
+    portrait = village_portrait(a1, THIS_MONTH)
+    assert [o.pk for o in portrait.bonus_orders] == [order.pk]

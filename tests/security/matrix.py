@@ -62,6 +62,7 @@ _PK_BY_NAME = (
     ("api-token-", "token_owner"),
     ("duty-shift-", "shift_id"),
     ("order-", "order"),
+    ("village-order-", "order"),
     ("summons-", "summons"),
     ("dispute-", "dispute"),
     ("screening-campaign-", "campaign_id"),

@@ -74,6 +74,11 @@ RULES: dict[str, dict[str, str]] = {
     "order-detail": {"GET": "n n n n y n n n n"},
     "order-step": {"POST": "n n n n b n n n n"},
     "order-redispatch": {"POST": "n n n n b n n n n"},
+    # Village-first response: the grid worker reports for the world's village (an empty report is
+    # refused, 400); nobody else is of that village (404).
+    "village-order-list": {"GET": "n y y y y y y y y"},
+    "village-order-detail": {"GET": "n n y n n n n n n"},
+    "village-order-report": {"POST": "n n b n n n n n n"},
     # The duty roster, as its page: the week's shifts of one's own stations (an empty list for
     # others); a shift of station A seen and removed by its staff only.
     "duty-shift-list": {"GET": "n y y y y y y y y", "POST": "n b b b b b b b b"},
@@ -150,8 +155,9 @@ RULES: dict[str, dict[str, str]] = {
     "volunteer-claim-list": {"GET": "n y y y y y y y y"},
     "volunteer-claim-detail": {"GET": "n y n n y n n y y"},
     "volunteer-claim-cancel": {"POST": "n w n n n n n n n"},
-    "volunteer-claim-check-in": {"POST": "n b b b b b b b b"},
-    "volunteer-claim-check-out": {"POST": "n b b b b b b b b"},
+    # Without a position the service refuses the volunteer (400); another's claim is not found.
+    "volunteer-claim-check-in": {"POST": "n b n n n n n n n"},
+    "volunteer-claim-check-out": {"POST": "n b n n n n n n n"},
     "volunteer-claim-no-show": {"POST": "n n n n b n n b b"},
     "volunteer-claim-verify": {"POST": "n n n n b n n b b"},
     "volunteer-claim-withdraw": {"POST": "n b n n n n n n n"},
@@ -170,7 +176,8 @@ RULES: dict[str, dict[str, str]] = {
     "shop-item-withdraw": {"POST": "n n n n b n n b b"},
     "volunteer-course-list": {"GET": "n y y y y y y y y"},
     "volunteer-course-detail": {"GET": "n y y y y y y y y"},
-    "volunteer-course-quiz": {"POST": "n b b b b b b b b"},
+    # No answers: "Answer every question." to the volunteer; only volunteers take courses (403).
+    "volunteer-course-quiz": {"POST": "n b n n n n n n n"},
     "volunteers:home": {"GET": "n y y y y y y y y", "POST": "n y y y y y y y y"},
     "volunteers:apply": {"GET": "n y y y y y y y y", "POST": "n y b b b b b b b"},
     "volunteers:claim": {"GET": "n - - - - - - - -", "POST": "n y n n n n n n n"},
@@ -252,6 +259,11 @@ RULES: dict[str, dict[str, str]] = {
     "stations:grid-whistle": {"GET": "n n y n n n y y n", "POST": "n n b n n n b b n"},
     "stations:grid-check-in": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
     "stations:grid-handle": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
+    # The same answers from the whistle's page, for whoever is of a summoned agency.
+    "stations:summons-target-check-in": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
+    "stations:summons-target-handle": {"GET": "n - - - - - - - -", "POST": "n n n n n n n n n"},
+    "stations:village-order": {"GET": "n n y n n n n n n", "POST": "n - - - - - - - -"},
+    "stations:village-order-report": {"GET": "n - - - - - - - -", "POST": "n n b n n n n n n"},
     # --- Dispute pages -------------------------------------------------------------------------------
     # HTML forms answer a refused or invalid form with the page (200 or 400) or a redirect; what
     # must not happen, a write by a role that is refused, is checked by the row counts.

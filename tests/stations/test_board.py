@@ -210,7 +210,7 @@ def test_commander_redispatches_an_order_and_the_new_station_hears_of_it(two_sta
     assert order.station == w.station_b_post
     assert order.status == DispatchOrder.Status.DISPATCHED
     event = OrderEvent.objects.filter(order=order).last()
-    assert event.note == "redispatch: 荷花站警力全部外出"
+    assert event.note == f"Re-dispatched to {w.station_b_post.name}: 荷花站警力全部外出"
     assert event.actor == w.commander
     assert (event.from_status, event.to_status) == ("dispatched", "dispatched")
     audit = AuditEvent.objects.get(verb="order.redispatch")

@@ -112,3 +112,38 @@ def test_a_volunteer_is_refused_on_the_pages_as_on_the_api(world, client):
     assert volunteer.post(f"/stations/summons/{summons.pk}/verify/").status_code == 404
     assert volunteer.post(f"/api/v1/summonses/{summons.pk}/verify/").status_code in (403, 404)
     assert volunteer.get("/stations/grid/whistle/").status_code == 404
+
+
+def test_any_summoned_agency_reports_in_and_handles_from_the_whistle_page(world, client):
+    """The mediation committee (no grid page of its own) answers where the inbox sends it."""
+    c = world
+    client.force_login(c.officer)
+    blow(client, c, agencies=[c.judicial.pk, c.township_gov_a.pk])
+    summons = Summons.objects.get()
+    target = SummonsTarget.objects.get(summons=summons, agency=c.judicial)
+    page_url = f"/stations/summons/{summons.pk}/"
+    base = f"{page_url}targets/{target.pk}/"
+
+    client.force_login(c.mediator)
+    page = client.get(page_url).content.decode()
+    assert f'data-target-id="{target.pk}"' in page and 'data-testid="check-in"' in page
+    # Only the rows of his own agency are his to answer.
+    other = SummonsTarget.objects.get(summons=summons, agency=c.township_gov_a)
+    assert f'data-target-id="{other.pk}"' not in page
+    assert client.post(f"{page_url}targets/{other.pk}/check-in/").status_code == 404
+
+    assert client.post(f"{base}check-in/").status_code == 302
+    empty = client.post(f"{base}handle/", {"note": ""})
+    assert empty.status_code == 400 and 'data-field="note"' in empty.content.decode()
+    assert SummonsTarget.objects.get(pk=target.pk).handled_at is None
+    assert client.post(f"{base}handle/", {"note": "已联系双方，约定明早调解"}).status_code == 302
+    target.refresh_from_db()
+    assert target.checked_in_by == c.mediator and target.note == "已联系双方，约定明早调解"
+    assert 'data-testid="answer"' not in client.get(page_url).content.decode()  # answered
+
+    # The grid worker reads the whistle, not the station's order behind it: no link to a 404.
+    client.force_login(c.grid_worker)
+    grid_view = client.get(page_url).content.decode()
+    assert f'href="/stations/orders/{c.order.pk}/"' not in grid_view and "预付卡商家跑路" in grid_view
+    client.force_login(c.officer)
+    assert f'href="/stations/orders/{c.order.pk}/"' in client.get(page_url).content.decode()
