@@ -32,6 +32,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -178,6 +179,12 @@ def _attrs(f: serializers.Field) -> dict[str, Any]:
         if style.get(key):
             attrs[key] = style[key]
     return attrs
+
+
+def _help_for_people(f: serializers.Field) -> str:
+    """A field's help for the page: only a translated one (``gettext_lazy``). A plain string is the
+    API's note for developers ("User id of a station staff member."), never shown to people."""
+    return str(f.help_text) if isinstance(f.help_text, Promise) else ""
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:
@@ -468,7 +475,7 @@ class ActionForm:
                 label=str(f.label or name),
                 kind=kind,
                 required=bool(f.required),
-                help_text=str(f.help_text or ""),
+                help_text=_help_for_people(f),
                 errors=errors,
                 rows=self._bound_rows(name, child),
             )
@@ -504,7 +511,7 @@ class ActionForm:
             label=str(f.label or name),
             kind=kind,
             required=bool(f.required) and kind != "checkbox",
-            help_text=str(f.help_text or ""),
+            help_text=_help_for_people(f),
             value=value,
             chosen=chosen,
             choices=choices,

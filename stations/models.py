@@ -370,6 +370,8 @@ class Summons(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # Why the whistler reopened it last (each reopening's reason is also in the audit trail).
+    reopen_reason = models.TextField(_("reason for reopening"), max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -204,7 +204,7 @@ def _percent(value: float | None) -> float | None:
 def export_table(figures: VolunteerFigures) -> list[list[object]]:
     """A header, then a row per team, the total, and a row per task type (over every team)."""
     header: list[object] = [
-        _("Team"), _("Task type"), _("Active volunteers"), _("Volunteers who served"), _("Tasks"),
+        _("Volunteer team"), _("Task type"), _("Active volunteers"), _("Volunteers who served"), _("Tasks"),
         _("Places offered"), _("Places taken"), _("Fill rate (%)"), _("Attended"), _("No-shows"),
         _("No-show rate (%)"), _("Hours served"), _("Points earned"), _("Points redeemed"),
         _("Points adjusted"), _("Points expired"),

@@ -68,7 +68,7 @@ class Volunteer(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("login"), on_delete=models.PROTECT, related_name="volunteer"
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="volunteers"
+        Team, verbose_name=_("volunteer team"), on_delete=models.PROTECT, related_name="volunteers"
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
     status_reason = models.CharField(_("reason"), max_length=500, blank=True)
@@ -220,7 +220,9 @@ class Task(ChoiceLabels, models.Model):
         DAILY = "daily", _("Every day")
         WEEKLY = "weekly", _("Every week")
 
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="tasks")
+    team = models.ForeignKey(
+        Team, verbose_name=_("volunteer team"), on_delete=models.PROTECT, related_name="tasks"
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=2000, blank=True)

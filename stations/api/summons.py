@@ -65,7 +65,7 @@ class SummonsSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "urgency", "reason", "village_code", "village_name", "order", "whistler",
             "whistler_agency", "whistler_agency_name", "created_at", "verified_at", "verified_by",
-            "reopened_count", "targets",
+            "reopened_count", "reopen_reason", "targets",
         ]  # fmt: skip
 
 

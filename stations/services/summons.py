@@ -400,9 +400,11 @@ def summons_reopen(*, actor: Actor, summons: Summons, reason: str, now: datetime
         )
     SummonsTarget.objects.filter(summons=summons).update(handled_at=None, handled_by=None)
     Summons.objects.filter(pk=summons.pk).update(
-        status=Summons.TRANSITIONS.target(summons.status, "reopen"), reopened_count=F("reopened_count") + 1
+        status=Summons.TRANSITIONS.target(summons.status, "reopen"),
+        reopened_count=F("reopened_count") + 1,
+        reopen_reason=reason,
     )
-    summons.refresh_from_db(fields=["status", "reopened_count"])
+    summons.refresh_from_db(fields=["status", "reopened_count", "reopen_reason"])
     audit_record(
         actor=actor,
         verb="summons.reopen",
@@ -484,6 +486,8 @@ def summons_notify(*, summons_id: int, wave: int) -> int:
     title = (_("Emergency whistle: %(reason)s") if urgency == U.EMERGENCY else _("Whistle: %(reason)s")) % {
         "reason": summons.reason[:60]
     }
+    if wave:  # a reopening: what the whistler still asks for comes first
+        title = _("Reopened: %(reason)s") % {"reason": summons.reopen_reason[:60]}
     sent: set[tuple[int, int]] = set()
     for membership in members:
         if (membership.agency_id, membership.user_id) in sent:

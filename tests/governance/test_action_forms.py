@@ -228,3 +228,19 @@ def test_no_row_filled_in_is_the_empty_list_or_the_lists_own_error():
     assert form.errors == {"items": ["This list may not be empty."]}
     # The declaration itself is untouched: the API still asks for the list.
     assert OneAtLeast(data={}).is_valid() is False and ListInput(data={"title": "x"}).is_valid() is False
+
+
+def test_only_a_translated_help_text_is_shown_to_people():
+    from django.utils.translation import gettext_lazy
+
+    class WithHelp(serializers.Serializer):
+        person = serializers.IntegerField(label="Person", help_text="User id of a station staff member.")
+        reason = serializers.CharField(label="Reason", help_text=gettext_lazy("Say why."))
+
+    action = Action(
+        name="tests.help", label="Help", input=WithHelp, service=lambda **kw: kw, right="anyone",
+        api="summons-list", page="stations:dashboard",
+    )  # fmt: skip
+    fields = ActionForm(action).fields
+    assert fields["person"].help_text == ""  # the API's note for developers
+    assert fields["reason"].help_text == "Say why."

@@ -82,6 +82,8 @@ def test_the_county_administrator_edits_a_draft(client, pw):
         ({"dimension_cases": -1}, "dimension_cases"),
         ({"bonus_max": -2}, "bonus_max"),
         ({"survey_safe_high": "高"}, "survey_safe_high"),
+        ({"followup_satisfied_high": 1.5}, "followup_satisfied_high"),  # a share is at most 1
+        ({"petitions_low": -1}, "petitions_low"),  # a rate is not negative
     ],
 )
 def test_bad_input_is_shown_on_its_field_and_nothing_changes(client, pw, changes, field):
@@ -98,6 +100,9 @@ def test_a_published_version_refuses_edits_on_page_and_api_alike(client, pw):
     client.force_login(pw.w.county_admin)
     page = client.get(reverse("peace:version", args=[pw.version.pk])).content.decode()
     assert 'data-testid="frozen"' in page and 'data-action="peace_index.version.edit"' not in page
+    # Its parameters read as values: a rule that is on says so in words, not "true".
+    params = page.split('data-testid="params"')[1].split("</table>")[0]
+    assert ">Yes<" in params and "true" not in params
     before = MethodVersion.objects.get(pk=pw.version.pk).params
     r = client.post(reverse("peace:version", args=[pw.version.pk]), form_of(pw.version, band_safe=70))
     assert r.status_code == 409

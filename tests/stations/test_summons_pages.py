@@ -78,7 +78,7 @@ def test_the_same_whistle_sent_twice_is_one_whistle(world, client):
     assert Summons.objects.count() == 1
 
 
-def test_reopen_needs_a_reason_and_only_the_whistler_is_offered_it(world, client):
+def test_reopen_needs_a_reason_and_only_the_whistler_is_offered_it(world, client, run_on_commit):
     c = world
     client.force_login(c.officer)
     blow(client, c)
@@ -96,9 +96,22 @@ def test_reopen_needs_a_reason_and_only_the_whistler_is_offered_it(world, client
     assert bad.status_code == 400 and 'data-field="reason"' in bad.content.decode()
     summons.refresh_from_db()
     assert summons.status == Summons.Status.HANDLED
-    assert client.post(f"/stations/summons/{summons.pk}/reopen/", {"reason": "仍有人聚集"}).status_code == 302
+    with run_on_commit():
+        assert (
+            client.post(f"/stations/summons/{summons.pk}/reopen/", {"reason": "仍有人聚集"}).status_code
+            == 302
+        )
     summons.refresh_from_db()
     assert (summons.status, summons.reopened_count) == (Summons.Status.OPEN, 1)
+    # Why it was reopened is said on the whistle's page and on the grid's card and notice, and
+    # what was done before stays readable.
+    page = grid.get(f"/stations/summons/{summons.pk}/").content.decode()
+    assert "仍有人聚集" in page.split('data-testid="reopen-reason"')[1].split("</span>")[0]
+    assert "已处理" in page.split('data-testid="earlier-handling"')[1].split("</div>")[0]
+    card = grid.get("/stations/grid/").content.decode()
+    assert "仍有人聚集" in card.split('data-testid="reopen-reason"')[1].split("</p>")[0]
+    notice = Notification.objects.get(kind="summons.reopened", recipient=c.grid_worker)
+    assert notice.title == "Reopened: 仍有人聚集"
 
 
 def test_a_volunteer_is_refused_on_the_pages_as_on_the_api(world, client):

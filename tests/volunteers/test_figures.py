@@ -173,7 +173,7 @@ def test_the_csv_export_has_a_row_per_team_the_total_and_one_per_task_type(clien
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Team,Task type,Active volunteers,Volunteers who served,Tasks,")
+    assert lines[0].startswith("Volunteer team,Task type,Active volunteers,Volunteers who served,Tasks,")
     assert lines[1:] == [
         "荷花义警队,All types,2,1,2,6,2,33.3,1,1,50.0,1.0,20,10,-5,0",
         "All teams,All types,2,1,2,6,2,33.3,1,1,50.0,1.0,20,10,-5,0",
