@@ -519,9 +519,9 @@ def validate_params_fields(params: Any) -> dict[str, list[str]]:
                 bad(f"indicators.{name}.low", _("Goalposts need low < high."))
             if DEFAULT_PARAMS["indicators"][name]["kind"] == SHARE:
                 # A share lies between 0 and 1: a goalpost outside can never be reached.
-                for part, value in (("low", low), ("high", high)):
+                for end, value in (("low", low), ("high", high)):
                     if not 0 <= float(value) <= 1:  # type: ignore[arg-type]
-                        bad(f"indicators.{name}.{part}", _("A share's goalpost lies between 0 and 1."))
+                        bad(f"indicators.{name}.{end}", _("A share's goalpost lies between 0 and 1."))
             elif float(low) < 0:  # type: ignore[arg-type]
                 bad(f"indicators.{name}.low", _("A rate's goalpost is not negative."))
             if float(weight) <= 0:  # type: ignore[arg-type]
