@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Heartbeat(models.Model):
@@ -11,6 +12,10 @@ class Heartbeat(models.Model):
     name = models.CharField(max_length=50, primary_key=True)
     beat_at = models.DateTimeField()
     count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("heartbeat of a background process")
+        verbose_name_plural = _("heartbeats of the background processes")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

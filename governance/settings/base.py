@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.contrib.messages import constants as message_constants
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,15 +36,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "knox",
+    "governance.vendor_apps.KnoxConfig",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "guardian",
-    "axes",
+    "governance.vendor_apps.AxesConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "governance.vendor_apps.TotpConfig",
     "governance.apps.GovernanceConfig",
     "stations.apps.StationsConfig",
     "volunteers.apps.VolunteersConfig",
@@ -301,6 +302,9 @@ SPECTACULAR_SETTINGS = {
         "DatasetEnum": "peace_index.models.DataSource",
     },
 }
+
+# Bootstrap's names for the message levels: an error is "danger" (red), announced as an alert.
+MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 
 # The station's live channel: how many streams (open dashboards) one person may hold at once.
 LIVE_STREAMS_PER_USER = env.int("LIVE_STREAMS_PER_USER", default=6)

@@ -65,6 +65,13 @@ def test_persona_logs_in_and_sees_their_home(page_factory, live_server, role, ag
     fits_the_phone(page, width)
     assert page.get_attribute("html", "lang") == "zh-hans"
     assert only_local(page, live_server) == []
+    # The main menu is the person's work; the API's links sit in the footer.
+    assert page.locator('#nav a[href*="/api/"], #nav [data-testid="nav-tokens"]').count() == 0
+    assert page.locator('footer [data-testid="nav-tokens"]').count() == 1
+    # The tab's icon is the platform's own: no request for a /favicon.ico that answers 404.
+    icon = page.get_attribute('link[rel="icon"]', "href")
+    assert page.request.get(f"{live_server.url}{icon}").status == 200
+    assert not [u for u in page.requested if u.endswith("/favicon.ico")]
     screenshot(page, f"home-{role}-{width}")
 
 

@@ -3,6 +3,7 @@ in the language of each request, and an unknown value reads as itself."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import models
 from django.utils import translation
 
@@ -44,3 +45,16 @@ def test_the_label_follows_the_language_of_the_request():
 
 def test_an_unknown_value_reads_as_itself():
     assert Dispute(status="archived").get_status_display() == "archived"
+
+
+@pytest.mark.django_db
+def test_the_admin_names_every_app_in_words(client, chinese_default):
+    """Third-party apps named by their labels read "AXES", "KNOX", "OTP_TOTP" to an administrator."""
+    from django.contrib.auth.models import User
+
+    admin = User.objects.create_superuser("root_labels", password="x")
+    client.force_login(admin)
+    page = client.get("/admin/").content.decode()
+    for raw in (">Axes<", ">Knox<", ">Otp_Totp<", ">Heartbeats<"):
+        assert raw not in page
+    assert "API 令牌" in page

@@ -152,6 +152,9 @@ def test_the_leader_cancels_an_upcoming_task_from_the_team_page(client):
 
     assert 'data-testid="cancel-task"' in page
     assert "Say why the task is cancelled." in refused.content.decode() and still == "published"
+    # A refusal looks like one and is announced: Bootstrap's danger, role alert.
+    error = refused.content.decode().split('data-testid="message-error"')[0].rsplit("<div", 1)[1]
+    assert "alert-danger" in error and 'role="alert"' in error
     assert "The claimants are told." in done.content.decode()
     assert Task.objects.get(pk=task.pk).status == "cancelled"
 
