@@ -101,7 +101,8 @@ def _stories(villages: list[Region], rng: random.Random) -> dict[str, int]:
 
 
 def _day(month: date, rng: random.Random) -> date:
-    return month + timedelta(days=rng.randrange(28))
+    """A day of ``month``, never after today (this month's deliveries hold what has happened)."""
+    return min(month + timedelta(days=rng.randrange(28)), timezone.localdate())
 
 
 def _cases(

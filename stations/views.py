@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from governance.action_forms import ActionForm
 from governance.actions import action_named
 from governance.geo import bounding_box, polygons_of
-from governance.models import Region
+from governance.models import Notification, Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations import live
 from stations.api.serializers import intake_input
@@ -155,9 +155,14 @@ async def live_stream(request: HttpRequest, station_id: int) -> HttpResponse | S
 
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = get_object_or_404(
-        orders_visible_to(request.user).prefetch_related("events__actor__profile", "breaches"), pk=order_id
+    order = (
+        orders_visible_to(request.user)
+        .prefetch_related("events__actor__profile", "breaches")
+        .filter(pk=order_id)
+        .first()
     )
+    if order is None:
+        return _order_gone(request, order_id)
     next_steps = DispatchOrder.TRANSITIONS.offered(order.status)
     if order.village_reported_at is None:
         # Standing down is offered once the village has reported that it settled the matter.
@@ -175,6 +180,19 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "may_whistle": order.status not in WHISTLE_FINISHED,
         },
     )
+
+
+def _order_gone(request: HttpRequest, order_id: int) -> HttpResponse:
+    """An order one was told of but may no longer open (the commander re-dispatched it to another
+    station): say where it went instead of a bare 404. Anyone else gets the 404."""
+    link = f"/stations/orders/{order_id}/"
+    told = Notification.objects.filter(recipient_id=request.user.pk, link=link).exists()
+    moved = (
+        DispatchOrder.objects.select_related("station", "alert").filter(pk=order_id).first() if told else None
+    )
+    if moved is None:
+        raise Http404
+    return render(request, "stations/order_moved.html", {"order": moved})
 
 
 @login_required
@@ -246,9 +264,12 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
     del orders[BOARD_LIMIT:]
     j = jurisdiction_for(user)
     commands = j.is_superuser or bool(j.paths("orders.command"))
-    # Computed here, not per row in the template: the check costs no query.
+    # Computed here, not per row in the template: the check costs no query. A read-only board (a
+    # county administrator's) links only the orders the person may open: one query for all.
+    may_open = set(orders_visible_to(user).filter(pk__in=[o.pk for o in orders]).values_list("pk", flat=True))
     for order in orders:
         order.may_redispatch = commands and commands_over(user, order.station, order.alert.village)  # type: ignore[attr-defined]
+        order.may_open = order.pk in may_open  # type: ignore[attr-defined]
     counts: dict[str, int] = {
         "open": len(orders),
         "breached": sum(1 for o in orders if getattr(o, "first_breach_due", None) is not None),

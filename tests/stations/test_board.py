@@ -156,6 +156,9 @@ def test_county_admin_sees_the_board_read_only(two_stations, client):
     assert board_ids(client) == [order.pk]
     assert 'data-testid="read-only"' in html
     assert "redispatch" not in html
+    # No link to an order page he may not open (it would end in a 404).
+    assert f'href="/stations/orders/{order.pk}/"' not in html and "荷花警情" in html
+    assert client.get(f"/stations/orders/{order.pk}/").status_code == 404
     assert client.get("/stations/coverage/").status_code == 200
 
 
@@ -473,3 +476,22 @@ def test_coverage_query_count_does_not_grow_with_villages(world):
     with CaptureQueriesContext(connection) as many:
         assert coverage_for(world.commander).villages_total == 13
     assert len(many) == len(few)
+
+
+def test_the_officer_told_of_an_order_that_moved_reads_where_it_went(two_stations, client, run_on_commit):
+    from stations.notifications import notify_new_order
+
+    w = two_stations
+    order = report("荷花警情", category="traffic")
+    notify_new_order(order_id=order.pk)
+    with run_on_commit():
+        order_redispatch(order=order, station=w.station_b_post, actor=w.commander, reason="警力全部外出")
+
+    client.force_login(w.officer)
+    page = client.get(f"/stations/orders/{order.pk}/")
+    assert page.status_code == 200 and 'data-testid="order-moved"' in page.content.decode()
+    assert w.station_b_post.name in page.content.decode()
+    # One never told of it gets the plain 404, as for any order he may not open.
+    stranger = w.person(R.OFFICER, w.station_a)
+    client.force_login(stranger)
+    assert client.get(f"/stations/orders/{order.pk}/").status_code == 404
