@@ -101,7 +101,12 @@ class PeaceReviewInputSerializer(serializers.Serializer):
         label=_("Decision"), choices=[("approve", _("Approve")), ("return", _("Return"))]
     )
     comment = serializers.CharField(
-        label=_("Comment (required to return)"), max_length=2000, required=False, allow_blank=True, default=""
+        label=_("Comment"),
+        help_text=_("Required when the month is returned: say what is to be put right."),
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
     )
 
 

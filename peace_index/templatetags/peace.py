@@ -57,6 +57,15 @@ def num(value: Any, digits: int = 1) -> str:
 
 
 @register.filter
+def count(value: Any) -> str:
+    """A count as people write it: 19, not 19.0; a weighted or fractional one keeps a decimal."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    return f"{number:.0f}" if number == round(number) else f"{number:.1f}"
+
+
+@register.filter
 def percent(value: Any) -> str:
     if value is None or value == "":
         return "—"

@@ -46,7 +46,7 @@ def test_official_reads_the_ranking_drills_into_a_village_and_approves(page_fact
     page.click(f'tr[data-village="{a2.code}"] [data-testid="village-link"]')
     page.wait_for_selector('[data-testid="decomposition"]')
     cases = page.locator('[data-testid="decomposition"] tr[data-indicator="criminal_cases"]')
-    assert "4.0" in cases.inner_text()  # one serious case, severity weight 4
+    assert cases.locator("td").nth(2).inner_text() == "4"  # one serious case, severity weight 4
     assert "CASE" not in page.locator('[data-testid="penalty"]').inner_text()
     assert "A1" in page.locator('[data-testid="penalty"]').inner_text()  # reported late: a penalty
     screenshot(page, "peace-village-portrait")
