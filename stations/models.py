@@ -155,6 +155,17 @@ class Alert(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.summary}"
 
+    @property
+    def village_may_settle(self) -> bool:
+        """Whether its village may settle it before the police come: a quarrel, a disturbance or
+        a call for help, never one at red risk (a weapon, a threat) that the police must attend."""
+        return self.category in self.VILLAGE_FIRST_CATEGORIES and self.risk_level != self.Risk.RED
+
+    # The same rule as a filter on orders (``alert__``), for the lists of the village.
+    VILLAGE_MAY_SETTLE_Q = models.Q(alert__category__in=VILLAGE_FIRST_CATEGORIES) & ~models.Q(
+        alert__risk_level="red"
+    )
+
 
 class DispatchOrder(ChoiceLabels, models.Model):
     """An alert pushed to a station to handle (警单), walked through its life one step at a time."""

@@ -45,7 +45,7 @@ def notify_new_order(*, order_id: int) -> int:
         sent += 1
     # The village hears of a quarrel, a disturbance or a call for help too: its cadre may settle
     # it before the police arrive.
-    village = order.alert.village if order.alert.category in Alert.VILLAGE_FIRST_CATEGORIES else None
+    village = order.alert.village if order.alert.village_may_settle else None
     for membership in village_responders(village) if village is not None else []:
         notification_send(
             recipient=membership.user,

@@ -149,12 +149,16 @@ def village_responders(village: Region) -> list[Membership]:
 
 def orders_for_village_reporters(user: Actor) -> QuerySet[DispatchOrder]:
     """The orders of the villages where ``user`` reports for the village (cadres, grid workers),
-    of the kinds a village may settle itself (``Alert.VILLAGE_FIRST_CATEGORIES``)."""
+    of the kinds a village may settle itself (``Alert.village_may_settle``): those still open and
+    those the village reported on, never the village's whole history of calls."""
     condition = jurisdiction_for(user).region_filter("orders.village_report", prefix="alert__village__")
     if condition is None:
         return DispatchOrder.objects.none()
     return DispatchOrder.objects.select_related("alert__village__parent", "station").filter(
-        condition, alert__duplicate_of__isnull=True, alert__category__in=Alert.VILLAGE_FIRST_CATEGORIES
+        condition,
+        Alert.VILLAGE_MAY_SETTLE_Q,
+        Q(status__in=DispatchOrder.OPEN) | Q(village_reported_at__isnull=False),
+        alert__duplicate_of__isnull=True,
     )
 
 

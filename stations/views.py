@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from governance.action_forms import ActionForm
 from governance.actions import action_named
 from governance.geo import bounding_box, polygons_of
-from governance.models import Notification, Region
+from governance.models import AuditEvent, Notification, Region
 from governance.selectors import jurisdiction_for, regions_visible_to
 from stations import live
 from stations.api.serializers import intake_input
@@ -187,8 +187,12 @@ def _order_gone(request: HttpRequest, order_id: int) -> HttpResponse:
     station): say where it went instead of a bare 404. Anyone else gets the 404."""
     link = f"/stations/orders/{order_id}/"
     told = Notification.objects.filter(recipient_id=request.user.pk, link=link).exists()
+    # ... and that was moved away: not an old link of one who left the station.
+    moved_away = told and AuditEvent.objects.filter(verb="order.redispatch", target_id=str(order_id)).exists()
     moved = (
-        DispatchOrder.objects.select_related("station", "alert").filter(pk=order_id).first() if told else None
+        DispatchOrder.objects.select_related("station", "alert").filter(pk=order_id).first()
+        if moved_away
+        else None
     )
     if moved is None:
         raise Http404

@@ -130,7 +130,8 @@ class PeacePortraitSerializer(serializers.Serializer):
 
     def get_bonus_orders(self, obj: Any) -> list[dict[str, Any]]:
         """Alerts the village settled before the police came (dispatch orders), in the bonus."""
-        return [{"id": o.pk, "ref": o.alert.summary} for o in obj.bonus_orders]
+        # The order's number only: the call's words are the station's, not every index reader's.
+        return [{"id": o.pk, "ref": f"#{o.pk}"} for o in obj.bonus_orders]
 
     def get_penalty_cases(self, obj: Any) -> list[dict[str, Any]]:
         return [{"id": c.pk, "ref": c.external_ref} for c in obj.penalty_cases]

@@ -24,7 +24,7 @@ class VillageReportSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=REPORT_MAX_LENGTH,
         label=_("How the village settled it"),
-        help_text="Who settled it, how, and a number the station can call back.",
+        help_text=_("Who settled it, how, and a number the station can call back."),
     )
 
 

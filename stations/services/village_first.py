@@ -19,7 +19,7 @@ from governance.errors import InvalidTransition, PermissionDenied
 from governance.selectors import user_may
 from governance.services.audit import audit_record
 from stations.live import publish_order
-from stations.models import Alert, DispatchOrder, OrderEvent
+from stations.models import DispatchOrder, OrderEvent
 
 # The report's limit (VillageReportSerializer); OrderEvent keeps 500 characters of a note.
 REPORT_MAX_LENGTH = 400
@@ -47,10 +47,11 @@ def order_village_report(
         raise PermissionDenied(_("Only the village's cadres and grid workers report for the village."))
     if order.village_reported_at is not None:
         return order
-    if order.alert.category not in Alert.VILLAGE_FIRST_CATEGORIES:
+    if not order.alert.village_may_settle:
         raise InvalidTransition(
-            _("A village settles quarrels, disturbances and calls for help, not %(category)s.")
-            % {"category": Alert.Category(order.alert.category).label}
+            _(
+                "The police must attend this one: a village settles quarrels, disturbances and calls for help, never a matter at red risk."
+            )
         )
     if order.status not in DispatchOrder.VILLAGE_MAY_SETTLE:
         raise InvalidTransition(

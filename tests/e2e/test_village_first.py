@@ -79,7 +79,8 @@ def test_the_village_settles_it_the_station_stands_down_and_the_portrait_counts_
     log_in(official, live_server, pw.w.township_official.username)
     official.goto(f"{live_server.url}/peace/villages/{c.village_a1.pk}/?month={month:%Y-%m}")
     bonus = official.locator('[data-testid="bonus"]')
-    assert "+0.5" in bonus.inner_text() and "两户因宅基地争吵" in bonus.inner_text()
+    assert "+0.5" in bonus.inner_text() and f"#{order.pk}" in bonus.inner_text()
+    assert "两户因宅基地争吵" not in bonus.inner_text()  # the call's words stay the station's
     screenshot(official, "village-first-bonus")
     for page in (officer, cadre, official):
         assert only_local(page, live_server) == []

@@ -184,3 +184,24 @@ def test_a_crime_stays_the_polices_the_village_is_neither_told_nor_offered_it(cl
     assert client.get(reverse("stations:village-order", args=[theft.pk])).status_code == 404
     with pytest.raises(InvalidTransition):
         order_village_report(actor=c.cadre, order=theft, note=SETTLED)
+
+
+def test_a_quarrel_at_red_risk_is_the_polices_and_the_village_sees_only_what_is_open(client, c):
+    with time_machine.travel(T0, tick=False):
+        knife = alert_intake(
+            actor=None, channel="110", category="dispute", summary="邻居争吵", address="新塘村6组",
+            description="对方拿着刀威胁", village_code=c.village_a1.code,
+        ).order  # fmt: skip
+    assert knife.alert.risk_level == "red"
+    notify_new_order(order_id=knife.pk)
+    assert not Notification.objects.filter(kind="order.village", link__contains=f"/{knife.pk}/").exists()
+    with pytest.raises(InvalidTransition):
+        order_village_report(actor=c.cadre, order=knife, note=SETTLED)
+
+    # An order the station closed without the village is not the village's to read for good.
+    for step in ("accept", "contact", "arrive", "handle"):
+        order_step(order=c.order, step=step, actor=c.officer)
+    order_step(order=c.order, step="resolve", actor=c.officer, note="已调解")
+    client.force_login(c.cadre)
+    for order in (knife, c.order):
+        assert client.get(reverse("stations:village-order", args=[order.pk])).status_code == 404
